@@ -1,0 +1,134 @@
+package main
+
+import (
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/render"
+)
+
+var docsFlag = &cli.StringSliceFlag{Name: "docs", Aliases: []string{"d"}, Usage: "documents: a file or folder (searched recursively); repeat for more"}
+
+var policiesFlag = &cli.StringFlag{Name: "policies", Usage: "evaluate the .rego files under `DIR` instead of the built-in policies"}
+
+var formatFlag = &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or text"}
+
+func decideCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "decide",
+		Usage:     "answer one query over a set of documents",
+		ArgsUsage: "[--docs PATH]... --input FILE|-",
+		Description: `decide loads and validates the documents, validates the query, evaluates
+the built-in policies and prints the decision: allow, role, every reason to
+deny, the connection each reference would use, and whether the
+bring-your-own-connection dialog shows. Exit 0 with a decision (1 with --fail
+when it denies), 2 when the documents or the query are unusable.
+
+Example:
+   padlock decide --docs fixtures/example/world \
+     --input fixtures/example/queries/frank-runs-invoice-sync.json --format text
+   echo '{"action":"invoke","principal":"user:bob@northwind.example","flow":"flow-invoice-sync","mode":"unattended"}' |
+     padlock decide --docs fixtures/example/world --input -`,
+		Flags: []cli.Flag{
+			docsFlag,
+			&cli.StringFlag{Name: "input", Aliases: []string{"i"}, Required: true, Usage: "the query: a JSON `FILE`, or - for standard input"},
+			formatFlag,
+			policiesFlag,
+			&cli.BoolFlag{Name: "fail", Usage: "exit 1 when the decision denies"},
+		},
+		Action: func(c *cli.Context) error {
+			format, err := render.ParseFormat(c.String("format"))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			eng, err := newEngine(c)
+			if err != nil {
+				return err
+			}
+			if err := loadWorld(c, eng, append(c.StringSlice("docs"), c.Args().Slice()...)); err != nil {
+				return err
+			}
+			body, err := readInput(c.App.Reader, c.String("input"))
+			if err != nil {
+				return usageError("read input: %v", err)
+			}
+			d, probs := eng.DecideInput(c.Context, body)
+			if len(probs) > 0 {
+				_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, c.String("input")))
+				return cli.Exit("padlock: invalid query", exitUnusable)
+			}
+			if err := render.Decision(c.App.Writer, format, d); err != nil {
+				return err
+			}
+			if !d.Allow && c.Bool("fail") {
+				return cli.Exit("", exitFindings)
+			}
+			return nil
+		},
+	}
+}
+
+// newEngine builds the engine with the built-in or the given policies.
+func newEngine(c *cli.Context) (*engine.Engine, error) {
+	var opts []engine.Option
+	if dir := c.String("policies"); dir != "" {
+		opts = append(opts, engine.WithPolicies(os.DirFS(dir)))
+	}
+	eng, err := engine.New(c.Context, opts...)
+	if err != nil {
+		return nil, cli.Exit("padlock: "+err.Error(), exitUnusable)
+	}
+	return eng, nil
+}
+
+// loadWorld loads and installs the documents; warnings go to stderr, errors
+// stop the command.
+func loadWorld(c *cli.Context, eng *engine.Engine, paths []string) error {
+	if len(paths) == 0 {
+		return nil
+	}
+	w, probs := eng.LoadWorld(paths...)
+	_ = render.Problems(c.App.ErrWriter, render.Text, probs)
+	if w == nil {
+		return cli.Exit("padlock: invalid documents: nothing was evaluated", exitUnusable)
+	}
+	if err := eng.SetWorld(c.Context, w); err != nil {
+		return cli.Exit("padlock: "+err.Error(), exitUnusable)
+	}
+	return nil
+}
+
+func readInput(stdin io.Reader, name string) ([]byte, error) {
+	const maxInput = 1 << 20
+	var r io.Reader = stdin
+	if name != "-" {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		r = f
+	}
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > maxInput {
+		return nil, os.ErrInvalid
+	}
+	return b, nil
+}
+
+func withFile(probs diag.List, file string) diag.List {
+	out := make(diag.List, len(probs))
+	for i, p := range probs {
+		p.File = file
+		p.Document = 0
+		out[i] = p
+	}
+	return out
+}

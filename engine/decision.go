@@ -1,0 +1,150 @@
+package engine
+
+import (
+	"fmt"
+)
+
+// Reason codes, the catalogue of policies/README.md.
+const (
+	CodeEvalError = "EVAL_ERROR"
+)
+
+// Decision is the answer to one query; its JSON form is padlock's contract.
+type Decision struct {
+	Allow bool `json:"allow"`
+	// Role is the principal's strongest role: owner, co-owner, user or none.
+	Role string `json:"role"`
+	// Reasons lists every reason to deny; never empty on a deny.
+	Reasons []Reason `json:"reasons"`
+	// Connections has one entry per connection reference for run and invoke.
+	Connections []ConnectionUse `json:"connections"`
+	// BYOCDialog says whether a console run shows the bring-your-own-connection dialog.
+	BYOCDialog bool `json:"byocDialog"`
+}
+
+// Reason is one reason a decision denies.
+type Reason struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	Reference string `json:"reference,omitempty"`
+}
+
+// ConnectionUse says where a run gets the connection of one reference.
+type ConnectionUse struct {
+	Reference string `json:"reference"`
+	Connector string `json:"connector"`
+	// Source is own, embedded or byoc.
+	Source string `json:"source"`
+	// Selected is the connection used: the first candidate for byoc, the
+	// reference's own connection otherwise; nil when there is none.
+	Selected   *string  `json:"selected"`
+	Candidates []string `json:"candidates"`
+}
+
+// Codes returns the decision's reason codes in order.
+func (d Decision) Codes() []string {
+	out := make([]string, len(d.Reasons))
+	for i, r := range d.Reasons {
+		out[i] = r.Code
+	}
+	return out
+}
+
+// Deny is the fail-closed decision: an error never allows.
+func Deny(code, format string, args ...any) Decision {
+	return Decision{
+		Role:        "none",
+		Reasons:     []Reason{{Code: code, Message: fmt.Sprintf(format, args...)}},
+		Connections: []ConnectionUse{},
+	}
+}
+
+// decisionFromResult converts the policy's decision document. Any shape it
+// does not expect is an evaluation error, so a broken policy denies.
+func decisionFromResult(v any) (Decision, error) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return Decision{}, fmt.Errorf("decision is %T, want an object", v)
+	}
+	var d Decision
+	var err error
+	if d.Allow, err = field[bool](m, "allow"); err != nil {
+		return d, err
+	}
+	if d.Role, err = field[string](m, "role"); err != nil {
+		return d, err
+	}
+	if d.BYOCDialog, err = field[bool](m, "byocDialog"); err != nil {
+		return d, err
+	}
+	reasons, err := field[[]any](m, "reasons")
+	if err != nil {
+		return d, err
+	}
+	d.Reasons = make([]Reason, 0, len(reasons))
+	for i, r := range reasons {
+		rm, ok := r.(map[string]any)
+		if !ok {
+			return d, fmt.Errorf("reasons[%d] is %T, want an object", i, r)
+		}
+		var reason Reason
+		if reason.Code, err = field[string](rm, "code"); err != nil {
+			return d, fmt.Errorf("reasons[%d]: %w", i, err)
+		}
+		if reason.Message, err = field[string](rm, "message"); err != nil {
+			return d, fmt.Errorf("reasons[%d]: %w", i, err)
+		}
+		reason.Reference, _ = rm["reference"].(string)
+		d.Reasons = append(d.Reasons, reason)
+	}
+	conns, err := field[[]any](m, "connections")
+	if err != nil {
+		return d, err
+	}
+	d.Connections = make([]ConnectionUse, 0, len(conns))
+	for i, c := range conns {
+		cm, ok := c.(map[string]any)
+		if !ok {
+			return d, fmt.Errorf("connections[%d] is %T, want an object", i, c)
+		}
+		var cu ConnectionUse
+		cu.Reference, _ = cm["reference"].(string)
+		cu.Connector, _ = cm["connector"].(string)
+		if cu.Source, err = field[string](cm, "source"); err != nil {
+			return d, fmt.Errorf("connections[%d]: %w", i, err)
+		}
+		if s, ok := cm["selected"].(string); ok {
+			cu.Selected = &s
+		}
+		cands, _ := cm["candidates"].([]any)
+		cu.Candidates = make([]string, 0, len(cands))
+		for _, x := range cands {
+			if s, ok := x.(string); ok {
+				cu.Candidates = append(cu.Candidates, s)
+			}
+		}
+		d.Connections = append(d.Connections, cu)
+	}
+	// The policy's own invariant, enforced again here: an allow carries no
+	// reason, and a deny always carries one.
+	if d.Allow && len(d.Reasons) > 0 {
+		return d, fmt.Errorf("policy allowed with %d reasons to deny", len(d.Reasons))
+	}
+	if !d.Allow && len(d.Reasons) == 0 {
+		return d, fmt.Errorf("policy denied without a reason")
+	}
+	return d, nil
+}
+
+func field[T any](m map[string]any, k string) (T, error) {
+	var zero T
+	v, ok := m[k]
+	if !ok {
+		return zero, fmt.Errorf("decision has no %q", k)
+	}
+	t, ok := v.(T)
+	if !ok {
+		return zero, fmt.Errorf("decision field %q is %T, want %T", k, v, zero)
+	}
+	return t, nil
+}

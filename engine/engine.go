@@ -1,0 +1,198 @@
+// Package engine ties padlock together: it compiles the Rego policies once
+// (strict, type-checked against the generated schemas), keeps the indexed
+// world in OPA's in-memory store, prepares the decision query once, and
+// answers queries. It fails closed: any error gives a deny with EVAL_ERROR.
+package engine
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"sync/atomic"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+
+	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
+	"github.com/padlock/padlock/engine/world"
+	"github.com/padlock/padlock/policies"
+)
+
+// Engine answers queries. It is safe for concurrent use; SetWorld swaps the
+// documents atomically while queries run.
+type Engine struct {
+	validator *validate.Validator
+	compiler  *ast.Compiler
+	store     storage.Store
+	query     rego.PreparedEvalQuery
+	world     atomic.Pointer[world.World]
+	loader    *load.Loader
+}
+
+type config struct {
+	policies fs.FS
+	data     fs.FS
+	modules  []Module
+	loadOpts load.Options
+}
+
+// Option configures an Engine.
+type Option func(*config)
+
+// WithPolicies evaluates the .rego files of fsys instead of the built-in ones.
+func WithPolicies(fsys fs.FS) Option { return func(c *config) { c.policies = fsys } }
+
+// WithModules evaluates exactly these modules.
+func WithModules(mods []Module) Option { return func(c *config) { c.modules = mods } }
+
+// WithData uses the data.json files of fsys as the policies' static data
+// instead of the built-in bundles/ data.
+func WithData(fsys fs.FS) Option { return func(c *config) { c.data = fsys } }
+
+// WithLoadOptions tunes how documents are read (file size limit).
+func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpts = o } }
+
+// New compiles the policies and prepares the decision query. The world
+// starts empty: every query is denied with a reason until SetWorld.
+func New(ctx context.Context, opts ...Option) (*Engine, error) {
+	cfg := config{policies: policies.FS, data: bundles.FS}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	mods := cfg.modules
+	if mods == nil {
+		var err error
+		if mods, err = ReadModules(cfg.policies, false); err != nil {
+			return nil, err
+		}
+	}
+	compiler, err := Compile(mods)
+	if err != nil {
+		return nil, fmt.Errorf("compile policies: %w", err)
+	}
+	data, err := ReadData(cfg.data)
+	if err != nil {
+		return nil, err
+	}
+	data["world"] = (&world.World{}).Data()
+	// AST values on read: the store converts each document to OPA's AST once
+	// and hands out the same value on every query, instead of converting the
+	// world per evaluation.
+	store := inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	v, err := validate.New()
+	if err != nil {
+		return nil, err
+	}
+	pq, err := rego.New(
+		rego.Query(DecisionQuery),
+		rego.Compiler(compiler),
+		rego.Store(store),
+		rego.StrictBuiltinErrors(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
+	}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts)}
+	e.world.Store(&world.World{})
+	return e, nil
+}
+
+// Validator returns the engine's compiled schemas.
+func (e *Engine) Validator() *validate.Validator { return e.validator }
+
+// Compiler returns the compiled policies (for explanations and metadata).
+func (e *Engine) Compiler() *ast.Compiler { return e.compiler }
+
+// World returns the world the engine decides over now.
+func (e *Engine) World() *world.World { return e.world.Load() }
+
+// LoadWorld reads, validates and cross-checks the documents under paths.
+// The world is nil when any error was found; warnings come back either way.
+func (e *Engine) LoadWorld(paths ...string) (*world.World, diag.List) {
+	docs, probs := e.loader.Paths(paths...)
+	w, more := e.Assemble(docs)
+	probs = append(probs, more...)
+	if probs.HasErrors() {
+		return nil, probs
+	}
+	return w, probs
+}
+
+// Assemble validates loaded documents and builds their world.
+func (e *Engine) Assemble(docs []load.Doc) (*world.World, diag.List) {
+	typed, probs := e.validator.Documents(docs)
+	if probs.HasErrors() {
+		return nil, probs
+	}
+	w, more := validate.World(typed)
+	return w, append(probs, more...)
+}
+
+// SetWorld replaces the documents the engine decides over, atomically: a
+// query sees the old world or the new one, never a mix.
+func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
+	if w == nil {
+		return fmt.Errorf("set world: nil world")
+	}
+	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
+	if err != nil {
+		return fmt.Errorf("set world: %w", err)
+	}
+	e.world.Store(w)
+	return nil
+}
+
+// Decide answers a query that has already been validated (see DecideInput
+// for raw input). It never returns an allow after an error.
+func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
+	input := ast.NewObject(
+		ast.Item(ast.InternedTerm("action"), ast.StringTerm(q.Action)),
+		ast.Item(ast.InternedTerm("principal"), ast.StringTerm(q.Principal)),
+		ast.Item(ast.InternedTerm("flow"), ast.StringTerm(q.Flow)),
+	)
+	if q.Mode != "" {
+		input.Insert(ast.InternedTerm("mode"), ast.StringTerm(q.Mode))
+	}
+	if q.Reference != "" {
+		input.Insert(ast.InternedTerm("reference"), ast.StringTerm(q.Reference))
+	}
+	return e.eval(ctx, input)
+}
+
+func (e *Engine) eval(ctx context.Context, input ast.Value, opts ...rego.EvalOption) (d Decision) {
+	defer func() {
+		// A panic inside evaluation is a bug, but an authorization engine
+		// must still answer deny rather than crash its caller.
+		if r := recover(); r != nil {
+			d = Deny(CodeEvalError, "policy evaluation panicked: %v", r)
+		}
+	}()
+	rs, err := e.query.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
+	if err != nil {
+		return Deny(CodeEvalError, "evaluate %s: %v", DecisionQuery, err)
+	}
+	if len(rs) != 1 || len(rs[0].Expressions) != 1 {
+		return Deny(CodeEvalError, "evaluate %s: the policy produced no decision", DecisionQuery)
+	}
+	d, err = decisionFromResult(rs[0].Expressions[0].Value)
+	if err != nil {
+		return Deny(CodeEvalError, "evaluate %s: %v", DecisionQuery, err)
+	}
+	return d
+}
+
+// DecideInput validates raw JSON input against the query schema, then
+// decides. Invalid input gives problems and no decision.
+func (e *Engine) DecideInput(ctx context.Context, body []byte) (Decision, diag.List) {
+	q, _, probs := e.validator.QueryJSON(body)
+	if len(probs) > 0 {
+		return Deny(CodeEvalError, "invalid input"), probs
+	}
+	return e.Decide(ctx, q), nil
+}

@@ -1,0 +1,180 @@
+package load
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// splitJSON reads one JSON value, or an array of them, as documents.
+func splitJSON(name string, data []byte) ([]Doc, error) {
+	start := skipSpace(data, 0)
+	if data[start] != '[' {
+		raw, err := decodeOne(data, 0)
+		if err != nil {
+			return nil, err
+		}
+		return []Doc{jsonDoc(name, 0, data, start, raw)}, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if _, err := dec.Token(); err != nil { // the '['
+		return nil, jsonError(data, dec, err)
+	}
+	var docs []Doc
+	for dec.More() {
+		off := skipSpace(data, int(dec.InputOffset()))
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, jsonError(data, dec, err)
+		}
+		docs = append(docs, jsonDoc(name, len(docs), data, off, raw))
+	}
+	if _, err := dec.Token(); err != nil { // the ']'
+		return nil, jsonError(data, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &lineError{line: lineAt(data, int(dec.InputOffset())), msg: "unexpected data after the top-level JSON array"}
+	}
+	return docs, nil
+}
+
+func decodeOne(data []byte, _ int) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var raw json.RawMessage
+	if err := dec.Decode(&raw); err != nil {
+		return nil, jsonError(data, dec, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, &lineError{line: lineAt(data, int(dec.InputOffset())), msg: "unexpected data after the JSON document (several documents go in a JSON array or a YAML stream)"}
+	}
+	return raw, nil
+}
+
+func jsonDoc(name string, index int, file []byte, off int, raw json.RawMessage) Doc {
+	base := lineAt(file, off)
+	v, err := normalize(raw)
+	if err != nil { // cannot happen: raw was just decoded
+		v = nil
+	}
+	return Doc{
+		File: name, Index: index, Line: base, Value: v, JSON: raw,
+		locate: func(ptr string) int {
+			o, ok := jsonPointerOffset(raw, ptr)
+			if !ok {
+				return 0
+			}
+			return base + lineAt(raw, o) - 1
+		},
+	}
+}
+
+// jsonError turns a decoder error into one with a line number.
+func jsonError(data []byte, dec *json.Decoder, err error) error {
+	off := int(dec.InputOffset())
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		off = int(se.Offset)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		off = int(te.Offset)
+	}
+	msg := err.Error()
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		msg = "unexpected end of JSON input"
+		off = len(data)
+	}
+	return &lineError{line: lineAt(data, off), msg: fmt.Sprintf("invalid JSON at line %d: %s", lineAt(data, off), msg)}
+}
+
+func skipSpace(data []byte, off int) int {
+	for off < len(data) {
+		switch data[off] {
+		case ' ', '\t', '\r', '\n', ',', ':':
+			off++
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// jsonPointerOffset finds the byte offset where the value at an RFC 6901
+// pointer starts. It walks tokens instead of keeping a map of every
+// position because it is only needed when something is wrong.
+func jsonPointerOffset(data []byte, ptr string) (int, bool) {
+	type frame struct {
+		object    bool
+		key       string
+		index     int
+		expectKey bool
+	}
+	var stack []frame
+	path := func() string {
+		var b strings.Builder
+		for _, f := range stack {
+			b.WriteByte('/')
+			if f.object {
+				b.WriteString(escapePointer(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.index))
+			}
+		}
+		return b.String()
+	}
+	done := func() { // a value finished in the current container
+		if n := len(stack); n > 0 {
+			if stack[n-1].object {
+				stack[n-1].expectKey = true
+			} else {
+				stack[n-1].index++
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		off := int(dec.InputOffset())
+		tok, err := dec.Token()
+		if err != nil {
+			return 0, false
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
+			if d, ok := tok.(json.Delim); ok && d == '}' {
+				stack = stack[:n-1]
+				done()
+				continue
+			}
+			key, _ := tok.(string)
+			stack[n-1].key, stack[n-1].expectKey = key, false
+			continue
+		}
+		if d, ok := tok.(json.Delim); ok && d == ']' {
+			stack = stack[:len(stack)-1]
+			done()
+			continue
+		}
+		if path() == ptr {
+			return skipSpace(data, off), true
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, frame{object: true, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, frame{})
+		default:
+			done()
+		}
+	}
+}
+
+func escapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
+}
+
+func unescapePointer(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
+}

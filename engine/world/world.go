@@ -1,0 +1,135 @@
+// Package world is the set of valid documents padlock decides over, and its
+// index: the data tree the Rego rules read at data.world, keyed so that a
+// decision looks a flow, its grants, a principal's teams and connections up
+// by key instead of scanning every document.
+package world
+
+import (
+	"github.com/padlock/padlock/engine/document"
+)
+
+// World is a validated, consistent set of documents, in document order.
+type World struct {
+	Flows           []document.DesktopFlow
+	Shares          []document.Share
+	Teams           []document.Team
+	Connections     []document.Connection
+	RoleAssignments []document.RoleAssignment
+}
+
+// Counts reports how many documents of each kind the world holds.
+func (w *World) Counts() map[document.Kind]int {
+	return map[document.Kind]int{
+		document.KindDesktopFlow:    len(w.Flows),
+		document.KindShare:          len(w.Shares),
+		document.KindTeam:           len(w.Teams),
+		document.KindConnection:     len(w.Connections),
+		document.KindRoleAssignment: len(w.RoleAssignments),
+	}
+}
+
+// Data builds the tree stored at data.world:
+//
+//	flows[flowID]                          the flow, connector ids in short form
+//	grants[flowID]                         [{principal, role}] from every Share of the flow
+//	teams[teamID]                          [member]
+//	memberOf[principal]                    [teamID]
+//	securityRoles[environment][principal]  [role name]
+//	connections[owner][environment][connector]  [connection] in document order
+func (w *World) Data() map[string]any {
+	flows := make(map[string]any, len(w.Flows))
+	for _, f := range w.Flows {
+		flows[f.ID] = flowData(f)
+	}
+	grants := map[string]any{}
+	for _, s := range w.Shares {
+		list, _ := grants[s.Flow].([]any)
+		for _, g := range s.Grants {
+			list = append(list, map[string]any{"principal": g.Principal, "role": g.Role})
+		}
+		grants[s.Flow] = list
+	}
+	teams := make(map[string]any, len(w.Teams))
+	memberOf := map[string]any{}
+	for _, t := range w.Teams {
+		teams[t.ID] = strings(t.Members)
+		for _, m := range t.Members {
+			list, _ := memberOf[m].([]any)
+			memberOf[m] = append(list, t.ID)
+		}
+	}
+	roles := map[string]any{}
+	for _, ra := range w.RoleAssignments {
+		env := child(roles, ra.Environment)
+		list, _ := env[ra.Principal].([]any)
+		env[ra.Principal] = append(list, strings(ra.Roles)...)
+	}
+	conns := map[string]any{}
+	for _, c := range w.Connections {
+		byConnector := child(child(conns, c.Owner), c.Environment)
+		short := document.ShortConnector(c.Connector)
+		list, _ := byConnector[short].([]any)
+		byConnector[short] = append(list, map[string]any{
+			"id": c.ID, "connector": short, "environment": c.Environment,
+			"owner": c.Owner, "account": c.Account, "status": c.Status,
+		})
+	}
+	return map[string]any{
+		"flows": flows, "grants": grants, "teams": teams, "memberOf": memberOf,
+		"securityRoles": roles, "connections": conns,
+	}
+}
+
+func flowData(f document.DesktopFlow) map[string]any {
+	refs := make([]any, len(f.ConnectionReferences))
+	for i, r := range f.ConnectionReferences {
+		m := map[string]any{
+			"logicalName": r.LogicalName,
+			"connector":   document.ShortConnector(r.Connector),
+			"embedded":    r.Embedded,
+		}
+		setIf(m, "displayName", r.DisplayName)
+		setIf(m, "owner", r.Owner)
+		setIf(m, "connection", r.Connection)
+		refs[i] = m
+	}
+	actions := make([]any, len(f.Actions))
+	for i, a := range f.Actions {
+		actions[i] = map[string]any{
+			"connector": document.ShortConnector(a.Connector),
+			"operation": a.Operation,
+			"reference": a.Reference,
+		}
+	}
+	m := map[string]any{
+		"id": f.ID, "name": f.Name, "environment": f.Environment,
+		"schemaVersion": f.SchemaVersion, "connectionReferences": refs, "actions": actions,
+	}
+	setIf(m, "owner", f.Owner)
+	return m
+}
+
+// setIf leaves optional fields out rather than empty, so that a rule such
+// as `ref.owner == input.principal` is undefined, not false-by-accident.
+func setIf(m map[string]any, k, v string) {
+	if v != "" {
+		m[k] = v
+	}
+}
+
+func child(m map[string]any, k string) map[string]any {
+	c, ok := m[k].(map[string]any)
+	if !ok {
+		c = map[string]any{}
+		m[k] = c
+	}
+	return c
+}
+
+func strings(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

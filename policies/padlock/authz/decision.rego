@@ -1,0 +1,92 @@
+# METADATA
+# title: Decision
+# description: |
+#   The one decision document padlock answers for every query: may
+#   input.principal do input.action on input.flow, in which role, why not,
+#   which connections a run would use, and whether the BYOC dialog shows.
+#   Deny by default: allow only when the flow is known, the principal holds a
+#   role on it, and no deny rule applies.
+# schemas:
+#   - input: schema.query
+package padlock.authz
+
+import data.padlock.byoc
+import data.padlock.connections
+import data.padlock.flows
+import data.padlock.roles
+
+# METADATA
+# title: The decision
+# description: "{allow, role, reasons, connections, byocDialog}: the contract of padlock's query API."
+decision := {
+	"allow": allow,
+	"role": role,
+	"reasons": reasons,
+	"connections": run_connections,
+	"byocDialog": byoc_dialog,
+}
+
+# METADATA
+# title: Allow
+# description: Only a known action on a known flow by a principal with a role on it, with no reason to deny.
+default allow := false
+
+allow if {
+	input.action in actions
+	flow
+	role != "none"
+	count(deny) == 0
+}
+
+# METADATA
+# title: Actions
+# description: Every action a query may ask about.
+actions := {"run", "invoke", "edit", "share", "delete", "embed", "unembed", "use"}
+
+# METADATA
+# title: Flow
+# description: The flow the query is about.
+flow := flows.flow(input.flow)
+
+# METADATA
+# title: Role
+# description: The principal's strongest role on the flow; none for an unknown flow.
+default role := "none"
+
+role := roles.role(flow, input.principal)
+
+# METADATA
+# title: Has access
+# description: The principal holds some role on a known flow.
+access if role != "none"
+
+# METADATA
+# title: Reasons
+# description: Every reason to deny, ordered by code, then reference.
+reasons := [r | some r in deny]
+
+# METADATA
+# title: Runs
+# description: The actions that run the flow.
+runs := {"run", "invoke"}
+
+# METADATA
+# title: Connections
+# description: For a run or invoke the principal may attempt, one entry per connection reference.
+default run_connections := []
+
+run_connections := connections.plan(flow, input.principal, role) if {
+	input.action in runs
+	access
+}
+
+# METADATA
+# title: BYOC dialog
+# description: Whether an allowed console run shows the bring-your-own-connection dialog; always false for invoke.
+default byoc_dialog := false
+
+byoc_dialog if {
+	input.action == "run"
+	allow
+	byoc.shown(flow, input.principal, run_connections)
+}
