@@ -39,6 +39,7 @@ type config struct {
 	policies fs.FS
 	data     fs.FS
 	modules  []Module
+	compiler *ast.Compiler
 	loadOpts load.Options
 }
 
@@ -50,6 +51,10 @@ func WithPolicies(fsys fs.FS) Option { return func(c *config) { c.policies = fsy
 
 // WithModules evaluates exactly these modules.
 func WithModules(mods []Module) Option { return func(c *config) { c.modules = mods } }
+
+// WithCompiler reuses policies compiled by Compile, so that many engines
+// (one per fixture table, say) compile them once.
+func WithCompiler(c *ast.Compiler) Option { return func(cfg *config) { cfg.compiler = c } }
 
 // WithData uses the data.json files of fsys as the policies' static data
 // instead of the built-in bundles/ data.
@@ -65,16 +70,19 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	mods := cfg.modules
-	if mods == nil {
-		var err error
-		if mods, err = ReadModules(cfg.policies, false); err != nil {
-			return nil, err
+	compiler := cfg.compiler
+	if compiler == nil {
+		mods := cfg.modules
+		if mods == nil {
+			var err error
+			if mods, err = ReadModules(cfg.policies, false); err != nil {
+				return nil, err
+			}
 		}
-	}
-	compiler, err := Compile(mods)
-	if err != nil {
-		return nil, fmt.Errorf("compile policies: %w", err)
+		var err error
+		if compiler, err = Compile(mods); err != nil {
+			return nil, fmt.Errorf("compile policies: %w", err)
+		}
 	}
 	data, err := ReadData(cfg.data)
 	if err != nil {

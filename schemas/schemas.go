@@ -27,8 +27,11 @@ var FS embed.FS
 // BaseURL prefixes every schema's $id.
 const BaseURL = "https://padlock.dev/schemas/"
 
-// QueryName is the schema name of the query input.
-const QueryName = "query"
+// Names of the schemas that are not document kinds.
+const (
+	QueryName = "query"        // the query input
+	TableName = "fixturetable" // a fixture table (*_test.yaml)
+)
 
 // Source pairs a schema name with the Go value it is reflected from.
 type Source struct {
@@ -45,6 +48,7 @@ func Sources() []Source {
 		{Name: FileName(document.KindConnection), Value: document.Connection{}},
 		{Name: FileName(document.KindRoleAssignment), Value: document.RoleAssignment{}},
 		{Name: QueryName, Value: document.Query{}},
+		{Name: TableName, Value: document.Table{}},
 	}
 }
 

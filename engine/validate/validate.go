@@ -21,8 +21,9 @@ import (
 
 // Validator holds the compiled schemas. It is safe for concurrent use.
 type Validator struct {
-	kinds map[document.Kind]*jsonschema.Schema
-	query *jsonschema.Schema
+	byName map[string]*jsonschema.Schema // every schema of schemas.Sources
+	kinds  map[document.Kind]*jsonschema.Schema
+	query  *jsonschema.Schema
 }
 
 // New compiles every checked-in schema.
@@ -39,19 +40,18 @@ func New() (*Validator, error) {
 			return nil, fmt.Errorf("add schema %s: %w", src.Name, err)
 		}
 	}
-	v := &Validator{kinds: map[document.Kind]*jsonschema.Schema{}}
-	for _, k := range document.Kinds() {
-		s, err := c.Compile(schemas.URL(schemas.FileName(k)))
+	v := &Validator{byName: map[string]*jsonschema.Schema{}, kinds: map[document.Kind]*jsonschema.Schema{}}
+	for _, src := range schemas.Sources() {
+		s, err := c.Compile(schemas.URL(src.Name))
 		if err != nil {
-			return nil, fmt.Errorf("compile schema of %s: %w", k, err)
+			return nil, fmt.Errorf("compile schema %s: %w", src.Name, err)
 		}
-		v.kinds[k] = s
+		v.byName[src.Name] = s
 	}
-	q, err := c.Compile(schemas.URL(schemas.QueryName))
-	if err != nil {
-		return nil, fmt.Errorf("compile query schema: %w", err)
+	for _, k := range document.Kinds() {
+		v.kinds[k] = v.byName[schemas.FileName(k)]
 	}
-	v.query = q
+	v.query = v.byName[schemas.QueryName]
 	return v, nil
 }
 
@@ -114,6 +114,26 @@ func (v *Validator) Document(d load.Doc) (Typed, diag.List) {
 	}
 	if err != nil { // the schema and the Go type disagree: a padlock bug, still not a panic
 		return Typed{}, diag.List{d.Problem(diag.Error, "", "decode %s: %v", kind, err)}
+	}
+	return t, nil
+}
+
+// Against validates a loaded document against the named schema (for
+// example schemas.TableName) and decodes it into T.
+func Against[T any](v *Validator, name string, d load.Doc) (T, diag.List) {
+	var zero T
+	s, ok := v.byName[name]
+	if !ok {
+		return zero, diag.List{d.Problem(diag.Error, "", "no schema named %q", name)}
+	}
+	if probs := schemaProblems(s.Validate(d.Value), func(ptr, msg string) diag.Problem {
+		return d.Problem(diag.Error, ptr, "%s", msg)
+	}); len(probs) > 0 {
+		return zero, probs
+	}
+	t, err := decode[T](d.JSON)
+	if err != nil {
+		return zero, diag.List{d.Problem(diag.Error, "", "decode: %v", err)}
 	}
 	return t, nil
 }
