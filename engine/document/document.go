@@ -5,8 +5,6 @@ package document
 
 import "strings"
 
-
-
 // Kind names a document kind, the value of every document's "kind" field.
 type Kind string
 

@@ -14,8 +14,8 @@ type Table struct {
 	// Include names document files or folders, relative to the table file.
 	Include []string `json:"include,omitempty"`
 	// Documents are inline documents, added to the included ones.
-	Documents []any `json:"documents,omitempty"`
-	Cases     []Case           `json:"cases" jsonschema:"minItems=1"`
+	Documents []any  `json:"documents,omitempty"`
+	Cases     []Case `json:"cases" jsonschema:"minItems=1"`
 }
 
 // Case is one row of a table.
@@ -23,8 +23,8 @@ type Case struct {
 	Name string `json:"name" jsonschema:"minLength=1"`
 	// Include and Documents, when given, replace the table's documents for
 	// this case: the way to test invalid documents one case at a time.
-	Include   []string         `json:"include,omitempty"`
-	Documents []any `json:"documents,omitempty"`
+	Include   []string `json:"include,omitempty"`
+	Documents []any    `json:"documents,omitempty"`
 	// Input is the query; without it the case only checks the documents.
 	Input  map[string]any `json:"input,omitempty"`
 	Expect Expect         `json:"expect"`
