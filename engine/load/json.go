@@ -77,7 +77,12 @@ func jsonError(data []byte, dec *json.Decoder, err error) error {
 	off := int(dec.InputOffset())
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		off = int(se.Offset)
+		// A streaming decoder's offsets are relative to its buffer; a
+		// one-shot parse of the whole file gives the absolute one.
+		var v any
+		if errors.As(json.Unmarshal(data, &v), &se) {
+			off = int(se.Offset)
+		}
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {

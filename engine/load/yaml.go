@@ -13,9 +13,10 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// maxYAMLAliases bounds alias expansion so that a "billion laughs" file is
-// refused instead of exhausting memory.
-const maxYAMLAliases = 1000
+// maxYAMLNodes bounds the values one YAML document expands to, aliases
+// included, so that a "billion laughs" file is refused instead of
+// exhausting memory.
+const maxYAMLNodes = 1 << 20
 
 // splitYAML reads a YAML stream; each non-empty document becomes one
 // document, and a document that is a sequence contributes its items.
@@ -53,10 +54,8 @@ func splitYAML(name string, data []byte) ([]Doc, error) {
 }
 
 func yamlDoc(name string, index int, n *yaml.Node) (Doc, error) {
-	if aliases(n, 0) > maxYAMLAliases {
-		return Doc{}, &lineError{line: n.Line, msg: fmt.Sprintf("YAML document at line %d uses more than %d aliases", n.Line, maxYAMLAliases)}
-	}
-	v, err := toJSONValue(n)
+	budget := maxYAMLNodes
+	v, err := toJSONValue(n, &budget)
 	if err != nil {
 		return Doc{}, err
 	}
@@ -74,26 +73,15 @@ func yamlDoc(name string, index int, n *yaml.Node) (Doc, error) {
 	}, nil
 }
 
-func aliases(n *yaml.Node, depth int) int {
-	if n == nil || depth > 10000 {
-		return 0
-	}
-	c := 0
-	if n.Kind == yaml.AliasNode {
-		c = 1
-	}
-	for _, ch := range n.Content {
-		c += aliases(ch, depth+1)
-	}
-	return c
-}
-
 // toJSONValue converts a YAML node into a value encoding/json can write,
 // refusing what JSON cannot say (non-string keys).
-func toJSONValue(n *yaml.Node) (any, error) {
+func toJSONValue(n *yaml.Node, budget *int) (any, error) {
+	if *budget--; *budget < 0 {
+		return nil, &lineError{line: n.Line, msg: fmt.Sprintf("line %d: the YAML document expands to more than %d values (aliases included)", n.Line, maxYAMLNodes)}
+	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return toJSONValue(n.Alias)
+		return toJSONValue(n.Alias, budget)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -107,7 +95,7 @@ func toJSONValue(n *yaml.Node) (any, error) {
 			if _, dup := m[k.Value]; dup {
 				return nil, &lineError{line: k.Line, msg: fmt.Sprintf("line %d: duplicate key %q", k.Line, k.Value)}
 			}
-			cv, err := toJSONValue(v)
+			cv, err := toJSONValue(v, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -117,7 +105,7 @@ func toJSONValue(n *yaml.Node) (any, error) {
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			cv, err := toJSONValue(c)
+			cv, err := toJSONValue(c, budget)
 			if err != nil {
 				return nil, err
 			}

@@ -1,0 +1,43 @@
+package padlock.connections_test
+
+import data.padlock.connections
+
+conns := {"user:r": {"env": {"shared_sql": [
+	{"id": "c-broken", "owner": "user:r", "environment": "env", "connector": "shared_sql", "account": "r@x", "status": "Error"},
+	{"id": "c1", "owner": "user:r", "environment": "env", "connector": "shared_sql", "account": "r@x", "status": "Connected"},
+	{"id": "c2", "owner": "user:r", "environment": "env", "connector": "shared_sql", "account": "r2@x", "status": "Connected"},
+]}}}
+
+flow := {"environment": "env", "connectionReferences": [
+	{"logicalName": "mine", "connector": "shared_sql", "owner": "user:r", "embedded": false, "connection": "c-own"},
+	{"logicalName": "theirs_embedded", "connector": "shared_sql", "owner": "user:o", "embedded": true},
+	{"logicalName": "theirs", "connector": "shared_sql", "owner": "user:o", "embedded": false},
+]}
+
+test_compatible_in_document_order_and_connected_only if {
+	ids := [c.id | some c in connections.compatible("user:r", "env", "shared_sql")] with data.world.connections as conns
+	ids == ["c1", "c2"]
+}
+
+test_compatible_other_environment_is_empty if {
+	connections.compatible("user:r", "other", "shared_sql") == [] with data.world.connections as conns
+}
+
+test_sources_for_a_co_owner if {
+	plan := connections.plan(flow, "user:r", "co-owner") with data.world.connections as conns
+	[e.source | some e in plan] == ["own", "embedded", "byoc"]
+	plan[0].selected == "c-own"
+	plan[2].selected == "c1"
+	plan[2].candidates == ["c1", "c2"]
+}
+
+test_run_only_user_always_brings_their_own if {
+	plan := connections.plan(flow, "user:r", "user") with data.world.connections as conns
+	[e.source | some e in plan] == ["byoc", "byoc", "byoc"]
+}
+
+test_no_candidate_selects_null if {
+	plan := connections.plan(flow, "user:nobody", "co-owner") with data.world.connections as conns
+	plan[2].selected == null
+	plan[2].candidates == []
+}

@@ -1,0 +1,32 @@
+package padlock.flows_test
+
+import data.padlock.flows
+
+test_references_alone_are_cloud_connector_actions if {
+	flows.contains_cloud_connector_actions({"connectionReferences": [{"logicalName": "r"}], "actions": []})
+}
+
+test_actions_alone_are_cloud_connector_actions if {
+	flows.contains_cloud_connector_actions({"connectionReferences": [], "actions": [{"reference": "r"}]})
+}
+
+test_empty_flow_has_none if {
+	not flows.contains_cloud_connector_actions({"connectionReferences": [], "actions": []})
+}
+
+test_shared_needs_a_grant if {
+	flows.shared({"id": "f"}) with data.world.grants as {"f": [{"principal": "user:a", "role": "user"}]}
+	not flows.shared({"id": "g"}) with data.world.grants as {"f": [{"principal": "user:a", "role": "user"}]}
+	not flows.shared({"id": "f"}) with data.world.grants as {"f": []}
+}
+
+test_reference_lookup if {
+	f := {"connectionReferences": [{"logicalName": "a", "connector": "x"}, {"logicalName": "b", "connector": "y"}]}
+	flows.reference(f, "b").connector == "y"
+	not flows.reference(f, "c")
+}
+
+test_v2 if {
+	flows.v2({"schemaVersion": "v2"})
+	not flows.v2({"schemaVersion": "v1"})
+}
