@@ -32,15 +32,18 @@ type Engine struct {
 	store     storage.Store
 	query     rego.PreparedEvalQuery
 	world     atomic.Pointer[world.World]
+	cache     atomic.Pointer[decisionCache]
+	cacheSize int
 	loader    *load.Loader
 }
 
 type config struct {
-	policies fs.FS
-	data     fs.FS
-	modules  []Module
-	compiler *ast.Compiler
-	loadOpts load.Options
+	policies  fs.FS
+	data      fs.FS
+	modules   []Module
+	compiler  *ast.Compiler
+	loadOpts  load.Options
+	cacheSize int
 }
 
 // Option configures an Engine.
@@ -60,13 +63,17 @@ func WithCompiler(c *ast.Compiler) Option { return func(cfg *config) { cfg.compi
 // instead of the built-in bundles/ data.
 func WithData(fsys fs.FS) Option { return func(c *config) { c.data = fsys } }
 
+// WithDecisionCache bounds the decision cache to size entries; 0 turns it
+// off, so that every query is evaluated by OPA.
+func WithDecisionCache(size int) Option { return func(c *config) { c.cacheSize = size } }
+
 // WithLoadOptions tunes how documents are read (file size limit).
 func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpts = o } }
 
 // New compiles the policies and prepares the decision query. The world
 // starts empty: every query is denied with a reason until SetWorld.
 func New(ctx context.Context, opts ...Option) (*Engine, error) {
-	cfg := config{policies: policies.FS, data: bundles.FS}
+	cfg := config{policies: policies.FS, data: bundles.FS, cacheSize: DefaultCacheSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -106,8 +113,9 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
 	}
-	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts)}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize}
 	e.world.Store(&world.World{})
+	e.cache.Store(newDecisionCache(cfg.cacheSize))
 	return e, nil
 }
 
@@ -153,12 +161,33 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 		return fmt.Errorf("set world: %w", err)
 	}
 	e.world.Store(w)
+	// After the store write: a query that sees the new cache evaluates
+	// against the new world.
+	e.cache.Store(newDecisionCache(e.cacheSize))
 	return nil
 }
 
 // Decide answers a query that has already been validated (see DecideInput
-// for raw input). It never returns an allow after an error.
+// for raw input). It never returns an allow after an error. The decision
+// may come from the cache and must be treated as read-only.
 func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
+	cache := e.cache.Load()
+	if d, ok := cache.get(q); ok {
+		return d
+	}
+	d := e.eval(ctx, queryInput(q))
+	if !isEvalError(d) { // errors (a canceled context, say) are not remembered
+		cache.put(q, d)
+	}
+	return d
+}
+
+func isEvalError(d Decision) bool {
+	return len(d.Reasons) > 0 && d.Reasons[0].Code == CodeEvalError
+}
+
+// queryInput builds the AST input directly: no JSON round trip per query.
+func queryInput(q document.Query) ast.Value {
 	input := ast.NewObject(
 		ast.Item(ast.InternedTerm("action"), ast.StringTerm(q.Action)),
 		ast.Item(ast.InternedTerm("principal"), ast.StringTerm(q.Principal)),
@@ -170,7 +199,7 @@ func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 	if q.Reference != "" {
 		input.Insert(ast.InternedTerm("reference"), ast.StringTerm(q.Reference))
 	}
-	return e.eval(ctx, input)
+	return input
 }
 
 func (e *Engine) eval(ctx context.Context, input ast.Value, opts ...rego.EvalOption) (d Decision) {
@@ -181,6 +210,11 @@ func (e *Engine) eval(ctx context.Context, input ast.Value, opts ...rego.EvalOpt
 			d = Deny(CodeEvalError, "policy evaluation panicked: %v", r)
 		}
 	}()
+	// OPA notices cancellation only now and then; a caller that gave up
+	// gets a deny, not a decision it no longer waits for.
+	if err := ctx.Err(); err != nil {
+		return Deny(CodeEvalError, "evaluate %s: %v", DecisionQuery, err)
+	}
 	rs, err := e.query.Eval(ctx, append(opts, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return Deny(CodeEvalError, "evaluate %s: %v", DecisionQuery, err)

@@ -30,7 +30,7 @@ func TestBytes(t *testing.T) {
 		{name: "YAML syntax error", file: "a.yaml", data: "kind: Team\n  id: x\n", wantErr: "invalid YAML", wantErrLine: 2},
 		{name: "YAML duplicate key", file: "a.yaml", data: "kind: Team\nkind: Share\n", wantErr: "duplicate key", wantErrLine: 2},
 		{name: "YAML non-string key", file: "a.yaml", data: "? [a]\n: b\n", wantErr: "mapping key must be a string"},
-		{name: "YAML alias bomb", file: "a.yaml", data: bomb(), wantErr: "expands to more than"},
+		{name: "YAML alias bomb", file: "a.yaml", data: bomb(), wantErr: "aliases expand to more than"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,10 +13,10 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 )
 
-// maxYAMLNodes bounds the values one YAML document expands to, aliases
-// included, so that a "billion laughs" file is refused instead of
-// exhausting memory.
-const maxYAMLNodes = 1 << 20
+// maxYAMLAliasNodes bounds the values aliases expand to in one YAML
+// document, so that a "billion laughs" file is refused at once instead of
+// exhausting memory; values written out are bounded by the file size.
+const maxYAMLAliasNodes = 100000
 
 // splitYAML reads a YAML stream; each non-empty document becomes one
 // document, and a document that is a sequence contributes its items.
@@ -54,8 +54,8 @@ func splitYAML(name string, data []byte) ([]Doc, error) {
 }
 
 func yamlDoc(name string, index int, n *yaml.Node) (Doc, error) {
-	budget := maxYAMLNodes
-	v, err := toJSONValue(n, &budget)
+	budget := maxYAMLAliasNodes
+	v, err := toJSONValue(n, &budget, false)
 	if err != nil {
 		return Doc{}, err
 	}
@@ -75,13 +75,16 @@ func yamlDoc(name string, index int, n *yaml.Node) (Doc, error) {
 
 // toJSONValue converts a YAML node into a value encoding/json can write,
 // refusing what JSON cannot say (non-string keys).
-func toJSONValue(n *yaml.Node, budget *int) (any, error) {
-	if *budget--; *budget < 0 {
-		return nil, &lineError{line: n.Line, msg: fmt.Sprintf("line %d: the YAML document expands to more than %d values (aliases included)", n.Line, maxYAMLNodes)}
+func toJSONValue(n *yaml.Node, budget *int, aliased bool) (any, error) {
+	if aliased || n.Kind == yaml.AliasNode {
+		aliased = true
+		if *budget--; *budget < 0 {
+			return nil, &lineError{line: n.Line, msg: fmt.Sprintf("line %d: YAML aliases expand to more than %d values", n.Line, maxYAMLAliasNodes)}
+		}
 	}
 	switch n.Kind {
 	case yaml.AliasNode:
-		return toJSONValue(n.Alias, budget)
+		return toJSONValue(n.Alias, budget, aliased)
 	case yaml.MappingNode:
 		m := make(map[string]any, len(n.Content)/2)
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -95,7 +98,7 @@ func toJSONValue(n *yaml.Node, budget *int) (any, error) {
 			if _, dup := m[k.Value]; dup {
 				return nil, &lineError{line: k.Line, msg: fmt.Sprintf("line %d: duplicate key %q", k.Line, k.Value)}
 			}
-			cv, err := toJSONValue(v, budget)
+			cv, err := toJSONValue(v, budget, aliased)
 			if err != nil {
 				return nil, err
 			}
@@ -105,7 +108,7 @@ func toJSONValue(n *yaml.Node, budget *int) (any, error) {
 	case yaml.SequenceNode:
 		s := make([]any, 0, len(n.Content))
 		for _, c := range n.Content {
-			cv, err := toJSONValue(c, budget)
+			cv, err := toJSONValue(c, budget, aliased)
 			if err != nil {
 				return nil, err
 			}

@@ -31,7 +31,7 @@ func (w *World) Counts() map[document.Kind]int {
 // Data builds the tree stored at data.world:
 //
 //	flows[flowID]                          the flow, connector ids in short form
-//	grants[flowID]                         [{principal, role}] from every Share of the flow
+//	grants[flowID][principal][role]        true, from every Share of the flow
 //	teams[teamID]                          [member]
 //	memberOf[principal]                    [teamID]
 //	securityRoles[environment][principal]  [role name]
@@ -43,11 +43,10 @@ func (w *World) Data() map[string]any {
 	}
 	grants := map[string]any{}
 	for _, s := range w.Shares {
-		list, _ := grants[s.Flow].([]any)
+		byPrincipal := child(grants, s.Flow)
 		for _, g := range s.Grants {
-			list = append(list, map[string]any{"principal": g.Principal, "role": g.Role})
+			child(byPrincipal, g.Principal)[g.Role] = true
 		}
-		grants[s.Flow] = list
 	}
 	teams := make(map[string]any, len(w.Teams))
 	memberOf := map[string]any{}

@@ -15,9 +15,9 @@ test_empty_flow_has_none if {
 }
 
 test_shared_needs_a_grant if {
-	flows.shared({"id": "f"}) with data.world.grants as {"f": [{"principal": "user:a", "role": "user"}]}
-	not flows.shared({"id": "g"}) with data.world.grants as {"f": [{"principal": "user:a", "role": "user"}]}
-	not flows.shared({"id": "f"}) with data.world.grants as {"f": []}
+	flows.shared({"id": "f"}) with data.world.grants as {"f": {"user:a": {"user": true}}}
+	not flows.shared({"id": "g"}) with data.world.grants as {"f": {"user:a": {"user": true}}}
+	not flows.shared({"id": "f"}) with data.world.grants as {"f": {}}
 }
 
 test_reference_lookup if {

@@ -11,57 +11,49 @@
 package padlock.roles
 
 # METADATA
-# title: Identities of a principal
-# description: The principal itself and every team it is a member of; team members hold the team's role.
-identities(principal) := {principal} | {team | some team in data.world.memberOf[principal]}
+# title: Role
+# description: |
+#   The strongest role a principal holds on a flow, or none: owner, then
+#   co-owner (granted directly or to a team, or implicit through a security
+#   role), then user. A flow without an owner (from a solution export) has
+#   nobody in the owner role.
+role(flow, principal) := "owner" if {
+	flow.owner == principal
+} else := "co-owner" if {
+	granted(flow, principal, "co-owner")
+} else := "co-owner" if {
+	implicit_co_owner(flow, principal)
+} else := "user" if {
+	granted(flow, principal, "user")
+} else := "none"
 
 # METADATA
-# title: Roles held
-# description: Every role a principal holds on a flow, from ownership, shares (direct or team) and security roles.
-held(flow, principal) := (ownership(flow, principal) | granted(flow, principal)) | implicit(flow, principal)
+# title: Granted
+# description: A share grants the role on the flow to the principal, or to a team the principal is a member of; team members hold the team's role.
+granted(flow, principal, role) if data.world.grants[flow.id][principal][role]
 
-# METADATA
-# title: Ownership
-# description: The flow's owner holds the owner role. A flow without an owner (from a solution export) has nobody in it.
-ownership(flow, principal) := {"owner" | flow.owner == principal}
-
-# METADATA
-# title: Granted roles
-# description: Roles a share grants to the principal or to one of its teams.
-granted(flow, principal) := {grant.role |
-	ids := identities(principal)
-	some grant in data.world.grants[flow.id]
-	grant.principal in ids
+granted(flow, principal, role) if {
+	some team in data.world.memberOf[principal]
+	data.world.grants[flow.id][team][role]
 }
 
 # METADATA
-# title: Implicit co-owners
+# title: Implicit co-owner
 # description: |
 #   People with read access to all rows of the Process table (security roles
 #   such as System Administrator and System Customizer, listed in
 #   data.padlock.config.processReadAllRoles) are co-owners of every desktop
-#   flow in the environment, directly or through a team's security roles.
-implicit(flow, principal) := {"co-owner" |
-	some id in identities(principal)
-	some security_role in data.world.securityRoles[flow.environment][id]
+#   flow in the environment, through their own or a team's security roles.
+implicit_co_owner(flow, principal) if {
+	some security_role in data.world.securityRoles[flow.environment][principal]
 	security_role in data.padlock.config.processReadAllRoles
 }
 
-# METADATA
-# title: Role
-# description: The strongest role a principal holds on a flow (owner > co-owner > user), or none.
-role(flow, principal) := strongest(held(flow, principal))
-
-# METADATA
-# title: Strongest role
-# description: The strongest of a set of roles, "none" for the empty set.
-strongest(roles) := "owner" if {
-	"owner" in roles
-} else := "co-owner" if {
-	"co-owner" in roles
-} else := "user" if {
-	"user" in roles
-} else := "none"
+implicit_co_owner(flow, principal) if {
+	some team in data.world.memberOf[principal]
+	some security_role in data.world.securityRoles[flow.environment][team]
+	security_role in data.padlock.config.processReadAllRoles
+}
 
 # METADATA
 # title: Editors

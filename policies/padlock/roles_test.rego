@@ -3,12 +3,14 @@ package padlock.roles_test
 import data.padlock.roles
 
 world := {
-	"grants": {"f": [
-		{"principal": "user:u", "role": "user"},
-		{"principal": "team:t", "role": "co-owner"},
-	]},
-	"memberOf": {"user:m": ["team:t"], "user:admin": ["team:admins"]},
-	"securityRoles": {"env": {"team:admins": ["System Administrator"], "user:basic": ["Basic User"]}},
+	"grants": {"f": {
+		"user:u": {"user": true},
+		"user:both": {"user": true},
+		"team:t": {"co-owner": true},
+		"team:viewers": {"user": true},
+	}},
+	"memberOf": {"user:m": ["team:t"], "user:both": ["team:t"], "user:admin": ["team:admins"], "user:viewer": ["team:viewers"]},
+	"securityRoles": {"env": {"team:admins": ["System Administrator"], "user:basic": ["Basic User"], "user:customizer": ["System Customizer"]}},
 }
 
 config := {"processReadAllRoles": ["System Administrator", "System Customizer"]}
@@ -26,22 +28,28 @@ test_direct_user if role_of("user:u") == "user"
 
 test_team_member_holds_team_role if role_of("user:m") == "co-owner"
 
+test_team_user if role_of("user:viewer") == "user"
+
+test_strongest_counts if role_of("user:both") == "co-owner"
+
+test_implicit_co_owner_directly if role_of("user:customizer") == "co-owner"
+
 test_implicit_co_owner_through_team_security_role if role_of("user:admin") == "co-owner"
 
 test_other_security_roles_give_nothing if role_of("user:basic") == "none"
 
+test_security_roles_are_per_environment if {
+	r := roles.role({"id": "f", "environment": "other"}, "user:customizer") with data.world as world
+		with data.padlock.config as config
+	r == "none"
+}
+
 test_stranger if role_of("user:x") == "none"
 
 test_flow_without_owner_has_no_owner if {
-	roles.role({"id": "f", "environment": "env"}, "user:o") == "none" with data.world as world
+	r := roles.role({"id": "f", "environment": "env"}, "user:o") with data.world as world
 		with data.padlock.config as config
-}
-
-test_strongest_counts if {
-	roles.strongest({"user", "co-owner"}) == "co-owner"
-	roles.strongest({"user", "owner", "co-owner"}) == "owner"
-	roles.strongest({"user"}) == "user"
-	roles.strongest(set()) == "none"
+	r == "none"
 }
 
 test_editors if {

@@ -13,7 +13,7 @@ world := {
 		},
 		"plain": {"id": "plain", "name": "Plain", "environment": "env", "owner": "user:o", "schemaVersion": "v1", "connectionReferences": [], "actions": []},
 	},
-	"grants": {"f": [{"principal": "user:u", "role": "user"}, {"principal": "user:c", "role": "co-owner"}]},
+	"grants": {"f": {"user:u": {"user": true}, "user:c": {"co-owner": true}}},
 	"memberOf": {},
 	"securityRoles": {},
 	"connections": {},
