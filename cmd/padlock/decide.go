@@ -11,11 +11,20 @@ import (
 	"github.com/padlock/padlock/engine/render"
 )
 
-var docsFlag = &cli.StringSliceFlag{Name: "docs", Aliases: []string{"d"}, Usage: "documents: a file or folder (searched recursively); repeat for more"}
+// Flags are built fresh per command: urfave/cli flags hold their values,
+// so commands (and tests running several) must not share one.
 
-var policiesFlag = &cli.StringFlag{Name: "policies", Usage: "evaluate the .rego files under `DIR` instead of the built-in policies"}
+func docsFlag() *cli.StringSliceFlag {
+	return &cli.StringSliceFlag{Name: "docs", Aliases: []string{"d"}, Usage: "documents: a file or folder (searched recursively); repeat for more"}
+}
 
-var formatFlag = &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "json", Usage: "output format: json or text"}
+func policiesFlag() *cli.StringFlag {
+	return &cli.StringFlag{Name: "policies", Usage: "evaluate the .rego files under `DIR` instead of the built-in policies"}
+}
+
+func formatFlag(def string) *cli.StringFlag {
+	return &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: def, Usage: "output format: json or text"}
+}
 
 func decideCommand() *cli.Command {
 	return &cli.Command{
@@ -34,10 +43,10 @@ Example:
    echo '{"action":"invoke","principal":"user:bob@northwind.example","flow":"flow-invoice-sync","mode":"unattended"}' |
      padlock decide --docs fixtures/example/world --input -`,
 		Flags: []cli.Flag{
-			docsFlag,
+			docsFlag(),
 			&cli.StringFlag{Name: "input", Aliases: []string{"i"}, Required: true, Usage: "the query: a JSON `FILE`, or - for standard input"},
-			formatFlag,
-			policiesFlag,
+			formatFlag("json"),
+			policiesFlag(),
 			&cli.BoolFlag{Name: "fail", Usage: "exit 1 when the decision denies"},
 		},
 		Action: func(c *cli.Context) error {

@@ -22,7 +22,7 @@ Exit 0 valid, 1 invalid, 2 unusable (no paths).
 
 Example:
    padlock validate fixtures/example/world`,
-		Flags: []cli.Flag{formatFlag},
+		Flags: []cli.Flag{formatFlag("text")},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("validate needs at least one PATH")
