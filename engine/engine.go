@@ -14,6 +14,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine/diag"
@@ -21,7 +22,6 @@ import (
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
-	"github.com/padlock/padlock/policies"
 )
 
 // Engine answers queries. It is safe for concurrent use; SetWorld swaps the
@@ -73,20 +73,24 @@ func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpt
 // New compiles the policies and prepares the decision query. The world
 // starts empty: every query is denied with a reason until SetWorld.
 func New(ctx context.Context, opts ...Option) (*Engine, error) {
-	cfg := config{policies: policies.FS, data: bundles.FS, cacheSize: DefaultCacheSize}
+	cfg := config{data: bundles.FS, cacheSize: DefaultCacheSize}
 	for _, o := range opts {
 		o(&cfg)
 	}
 	compiler := cfg.compiler
 	if compiler == nil {
 		mods := cfg.modules
-		if mods == nil {
-			var err error
-			if mods, err = ReadModules(cfg.policies, false); err != nil {
-				return nil, err
-			}
-		}
 		var err error
+		switch {
+		case mods != nil:
+		case cfg.policies != nil:
+			mods, err = ReadModules(cfg.policies, false)
+		default:
+			mods, err = BuiltinModules(false)
+		}
+		if err != nil {
+			return nil, err
+		}
 		if compiler, err = Compile(mods); err != nil {
 			return nil, fmt.Errorf("compile policies: %w", err)
 		}
@@ -180,6 +184,12 @@ func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 		cache.put(q, d)
 	}
 	return d
+}
+
+// DecideTraced evaluates a query with OPA's tracer (for coverage and
+// explanations), always, bypassing the cache.
+func (e *Engine) DecideTraced(ctx context.Context, q document.Query, tracer topdown.QueryTracer) Decision {
+	return e.eval(ctx, queryInput(q), rego.EvalQueryTracer(tracer))
 }
 
 func isEvalError(d Decision) bool {

@@ -7,12 +7,11 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
-	"github.com/padlock/padlock/policies"
 )
 
 func builtin(t testing.TB) []engine.Module {
 	t.Helper()
-	mods, err := engine.ReadModules(policies.FS, false)
+	mods, err := engine.BuiltinModules(false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,11 +74,11 @@ func TestFailsClosed(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var mods []engine.Module
 			for _, m := range builtin(t) {
-				if !strings.HasPrefix(m.Name, "padlock/authz/") {
+				if !strings.HasPrefix(m.Name, "policies/padlock/authz/") {
 					mods = append(mods, m)
 				}
 			}
-			mods = append(mods, engine.Module{Name: "padlock/authz/decision.rego", Source: tt.src})
+			mods = append(mods, engine.Module{Name: "policies/padlock/authz/decision.rego", Source: tt.src})
 			eng, err := engine.New(context.Background(), engine.WithModules(mods))
 			if err != nil {
 				t.Fatal(err)

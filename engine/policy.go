@@ -10,6 +10,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
+	"github.com/padlock/padlock/policies"
 	"github.com/padlock/padlock/schemas"
 )
 
@@ -52,6 +53,17 @@ func ReadModules(fsys fs.FS, tests bool) ([]Module, error) {
 	}
 	sort.Slice(mods, func(i, j int) bool { return mods[i].Name < mods[j].Name })
 	return mods, nil
+}
+
+// BuiltinModules reads the policies built into the binary, named by their
+// path in the repository (policies/padlock/...) so that errors and
+// explanations point at files a user can open.
+func BuiltinModules(tests bool) ([]Module, error) {
+	mods, err := ReadModules(policies.FS, tests)
+	for i := range mods {
+		mods[i].Name = path.Join("policies", mods[i].Name)
+	}
+	return mods, err
 }
 
 // ReadData merges the data.json files of a file system into one tree, each

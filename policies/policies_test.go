@@ -9,13 +9,12 @@ import (
 	"github.com/open-policy-agent/opa/v1/tester"
 
 	"github.com/padlock/padlock/engine"
-	"github.com/padlock/padlock/policies"
 )
 
 // TestRego runs the policies' Rego unit tests (*_test.rego), as
 // `opa test policies/` does, so that `go test ./...` covers them.
 func TestRego(t *testing.T) {
-	mods, err := engine.ReadModules(policies.FS, true)
+	mods, err := engine.BuiltinModules(true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +42,7 @@ func TestRego(t *testing.T) {
 
 // TestFormatted keeps the policies opa fmt clean.
 func TestFormatted(t *testing.T) {
-	mods, err := engine.ReadModules(policies.FS, true)
+	mods, err := engine.BuiltinModules(true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +61,7 @@ func TestFormatted(t *testing.T) {
 // TestMetadata: every public rule (not starting with _) carries a title
 // and a description, and every package too.
 func TestMetadata(t *testing.T) {
-	mods, err := engine.ReadModules(policies.FS, false)
+	mods, err := engine.BuiltinModules(false)
 	if err != nil {
 		t.Fatal(err)
 	}

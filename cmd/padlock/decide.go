@@ -37,6 +37,9 @@ deny, the connection each reference would use, and whether the
 bring-your-own-connection dialog shows. Exit 0 with a decision (1 with --fail
 when it denies), 2 when the documents or the query are unusable.
 
+--explain names, for each reason, the Rego rule behind it; --trace notes,
+fails or full adds OPA's trace of the evaluation.
+
 Example:
    padlock decide --docs fixtures/example/world \
      --input fixtures/example/queries/frank-runs-invoice-sync.json --format text
@@ -48,6 +51,8 @@ Example:
 			formatFlag("json"),
 			policiesFlag(),
 			&cli.BoolFlag{Name: "fail", Usage: "exit 1 when the decision denies"},
+			&cli.BoolFlag{Name: "explain", Usage: "show, for each reason, the rule that produced it (package, rule, file, line)"},
+			&cli.StringFlag{Name: "trace", Usage: "with the explanation, OPA's trace: notes, fails or full"},
 		},
 		Action: func(c *cli.Context) error {
 			format, err := render.ParseFormat(c.String("format"))
@@ -65,13 +70,26 @@ Example:
 			if err != nil {
 				return usageError("read input: %v", err)
 			}
-			d, probs := eng.DecideInput(c.Context, body)
+			q, _, probs := eng.Validator().QueryJSON(body)
 			if len(probs) > 0 {
 				_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, c.String("input")))
 				return cli.Exit("padlock: invalid query", exitUnusable)
 			}
-			if err := render.Decision(c.App.Writer, format, d); err != nil {
-				return err
+			var d engine.Decision
+			if c.Bool("explain") || c.IsSet("trace") {
+				ex, err := eng.Explain(c.Context, q, engine.TraceMode(c.String("trace")))
+				if err != nil {
+					return usageError("%v", err)
+				}
+				d = ex.Decision
+				if err := render.Explanation(c.App.Writer, format, ex); err != nil {
+					return err
+				}
+			} else {
+				d = eng.Decide(c.Context, q)
+				if err := render.Decision(c.App.Writer, format, d); err != nil {
+					return err
+				}
 			}
 			if !d.Allow && c.Bool("fail") {
 				return cli.Exit("", exitFindings)

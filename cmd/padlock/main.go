@@ -70,6 +70,10 @@ Example:
 			decideCommand(),
 			validateCommand(),
 			schemaCommand(),
+			testCommand(),
+			checkCommand(),
+			fmtCommand(),
+			bundleCommand(),
 		},
 	}
 }

@@ -12,8 +12,8 @@ import (
 
 // splitJSON reads one JSON value, or an array of them, as documents.
 func splitJSON(name string, data []byte) ([]Doc, error) {
-	start := skipSpace(data, 0)
-	if data[start] != '[' {
+	start := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
+	if start >= len(data) || data[start] != '[' {
 		raw, err := decodeOne(data, 0)
 		if err != nil {
 			return nil, err

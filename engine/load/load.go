@@ -182,7 +182,8 @@ func (l *Loader) Bytes(name string, data []byte) ([]Doc, diag.List) {
 	if max := l.opts.MaxFileSize; max > 0 && int64(len(data)) > max {
 		return nil, diag.List{fileProblem(name, fmt.Sprintf("file is larger than the %d-byte limit", max))}
 	}
-	trimmed := bytes.TrimSpace(bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")))
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // editors on Windows add a BOM
+	trimmed := bytes.TrimSpace(data)
 	if len(trimmed) == 0 {
 		return nil, diag.List{fileProblem(name, "file is empty: want a document, a JSON array of documents or a YAML stream")}
 	}

@@ -105,3 +105,35 @@ func ProblemsJSON(probs diag.List) map[string]diag.List {
 	}
 	return map[string]diag.List{"errors": errs, "warnings": warns}
 }
+
+// Explanation writes a decision with the rules behind its reasons and, when
+// requested, OPA's trace.
+func Explanation(w io.Writer, f Format, ex engine.Explanation) error {
+	if f == JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(ex)
+	}
+	if err := Decision(w, f, ex.Decision); err != nil {
+		return err
+	}
+	var b strings.Builder
+	if len(ex.Decision.Reasons) > 0 {
+		b.WriteString("why:\n")
+	}
+	for _, r := range ex.Decision.Reasons {
+		for _, rule := range ex.Rules[r.Code] {
+			fmt.Fprintf(&b, "  %s: %s (%s) at %s:%d", r.Code, rule.Rule, rule.Title, rule.File, rule.Line)
+			if rule.DomainRule != "" {
+				fmt.Fprintf(&b, "; domain.md: %s", rule.DomainRule)
+			}
+			b.WriteString("\n")
+		}
+	}
+	if ex.Trace != "" {
+		b.WriteString("trace:\n")
+		b.WriteString(ex.Trace)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -1,0 +1,152 @@
+// Package pack builds padlock's policies and static data into an OPA
+// bundle (.tar.gz with .manifest) that plain OPA serves as it is, signs it
+// as OPA does (.signatures.json), and verifies signed bundles. It uses OPA's
+// own bundle reader and writer, so what padlock accepts OPA accepts.
+package pack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+
+	"github.com/padlock/padlock/engine"
+)
+
+// Roots are the data paths a padlock bundle owns. The world (data.world)
+// is not among them: documents stay the sidecar's own.
+func Roots() []string { return []string{"padlock"} }
+
+// DefaultKeyID names the signing key when none is given.
+const DefaultKeyID = "default"
+
+// BuildOptions say what goes into a bundle.
+type BuildOptions struct {
+	Policies fs.FS // .rego files; *_test.rego are left out
+	Data     fs.FS // data.json files
+	Revision string
+	// SigningKey is a PEM private key or HMAC secret (file path or value);
+	// empty leaves the bundle unsigned.
+	SigningKey string
+	SigningAlg string // RS256 when empty
+	KeyID      string // DefaultKeyID when empty
+}
+
+// Build makes the bundle. The policies are compiled first, so a bundle
+// that would not compile is never written.
+func Build(ctx context.Context, o BuildOptions) (*bundle.Bundle, error) {
+	mods, err := engine.ReadModules(o.Policies, false)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := engine.Compile(mods); err != nil {
+		return nil, fmt.Errorf("compile policies: %w", err)
+	}
+	parsed, err := engine.ParseModules(mods)
+	if err != nil {
+		return nil, err
+	}
+	data, err := engine.ReadData(o.Data)
+	if err != nil {
+		return nil, err
+	}
+	roots := Roots()
+	b := &bundle.Bundle{
+		Manifest: bundle.Manifest{Revision: o.Revision, Roots: &roots},
+		Data:     data,
+	}
+	b.Manifest.SetRegoVersion(ast.RegoV1)
+	for _, m := range mods {
+		p := path.Join("/", m.Name)
+		b.Modules = append(b.Modules, bundle.ModuleFile{URL: p, Path: p, Raw: []byte(m.Source), Parsed: parsed[m.Name]})
+	}
+	if o.SigningKey != "" {
+		key, err := readKey(o.SigningKey)
+		if err != nil {
+			return nil, err
+		}
+		kid := o.KeyID
+		if kid == "" {
+			kid = DefaultKeyID
+		}
+		if err := b.GenerateSignature(bundle.NewSigningConfig(key, o.SigningAlg, ""), kid, false); err != nil {
+			return nil, fmt.Errorf("sign bundle: %w", err)
+		}
+	}
+	return b, nil
+}
+
+// Write writes a bundle as .tar.gz.
+func Write(w io.Writer, b *bundle.Bundle) error {
+	if err := bundle.NewWriter(w).Write(*b); err != nil {
+		return fmt.Errorf("write bundle: %w", err)
+	}
+	return nil
+}
+
+// VerifyOptions say how to check a signed bundle.
+type VerifyOptions struct {
+	Key   string // PEM public key or HMAC secret (file path or value)
+	Alg   string // RS256 when empty
+	KeyID string // DefaultKeyID when empty
+}
+
+// Read reads a bundle, verifying its signature when a key is given: a file
+// changed after signing, a missing signature or a wrong key is an error.
+func Read(r io.Reader, v *VerifyOptions) (*bundle.Bundle, error) {
+	reader := bundle.NewReader(r)
+	if v != nil {
+		key, err := readKey(v.Key)
+		if err != nil {
+			return nil, err
+		}
+		alg := v.Alg
+		if alg == "" {
+			alg = "RS256"
+		}
+		kid := v.KeyID
+		if kid == "" {
+			// With one key there is nothing to choose: a signature without a
+			// key id (or with another) is checked against this key, rather
+			// than failing with OPA's "verification key ID is empty".
+			kid = DefaultKeyID
+		}
+		keys := map[string]*bundle.KeyConfig{kid: {Key: key, Algorithm: alg}}
+		reader = reader.WithBundleVerificationConfig(bundle.NewVerificationConfig(keys, kid, "", nil))
+	}
+	b, err := reader.Read()
+	if err != nil {
+		return nil, fmt.Errorf("read bundle: %w", err)
+	}
+	return &b, nil
+}
+
+// ReadFile reads and verifies a bundle file.
+func ReadFile(name string, v *VerifyOptions) (*bundle.Bundle, error) {
+	data, err := os.ReadFile(name)
+	if err != nil {
+		return nil, err
+	}
+	b, err := Read(bytes.NewReader(data), v)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	return b, nil
+}
+
+// readKey takes a key file path or the key itself.
+func readKey(k string) (string, error) {
+	if k == "" {
+		return "", fmt.Errorf("empty key")
+	}
+	if b, err := os.ReadFile(k); err == nil {
+		return string(b), nil
+	}
+	return k, nil
+}
