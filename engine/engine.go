@@ -35,6 +35,7 @@ type Engine struct {
 	cache     atomic.Pointer[decisionCache]
 	cacheSize int
 	loader    *load.Loader
+	paths     pathQueries
 }
 
 type config struct {
@@ -42,6 +43,7 @@ type config struct {
 	data      fs.FS
 	modules   []Module
 	compiler  *ast.Compiler
+	store     storage.Store
 	loadOpts  load.Options
 	cacheSize int
 }
@@ -62,6 +64,11 @@ func WithCompiler(c *ast.Compiler) Option { return func(cfg *config) { cfg.compi
 // WithData uses the data.json files of fsys as the policies' static data
 // instead of the built-in bundles/ data.
 func WithData(fsys fs.FS) Option { return func(c *config) { c.data = fsys } }
+
+// WithStore evaluates against an existing store (OPA's plugin manager's,
+// whose bundles own the policies' data). The engine then writes only
+// /world, and the caller provides everything else.
+func WithStore(s storage.Store) Option { return func(c *config) { c.store = s } }
 
 // WithDecisionCache bounds the decision cache to size entries; 0 turns it
 // off, so that every query is evaluated by OPA.
@@ -95,15 +102,15 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 			return nil, fmt.Errorf("compile policies: %w", err)
 		}
 	}
-	data, err := ReadData(cfg.data)
-	if err != nil {
-		return nil, err
+	store := cfg.store
+	if store == nil {
+		data, err := ReadData(cfg.data)
+		if err != nil {
+			return nil, err
+		}
+		data["world"] = (&world.World{}).Data()
+		store = NewStore(data)
 	}
-	data["world"] = (&world.World{}).Data()
-	// AST values on read: the store converts each document to OPA's AST once
-	// and hands out the same value on every query, instead of converting the
-	// world per evaluation.
-	store := inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 	v, err := validate.New()
 	if err != nil {
 		return nil, err
@@ -121,6 +128,13 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	e.world.Store(&world.World{})
 	e.cache.Store(newDecisionCache(cfg.cacheSize))
 	return e, nil
+}
+
+// NewStore makes the in-memory store padlock evaluates against. AST values
+// on read: the store converts each document to OPA's AST once and hands out
+// the same value on every query, instead of converting the world per query.
+func NewStore(data map[string]any) storage.Store {
+	return inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 }
 
 // Validator returns the engine's compiled schemas.

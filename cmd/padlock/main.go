@@ -74,6 +74,7 @@ Example:
 			checkCommand(),
 			fmtCommand(),
 			bundleCommand(),
+			serveCommand(),
 		},
 	}
 }

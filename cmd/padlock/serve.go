@@ -1,0 +1,86 @@
+package main
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock/padlock/engine/server"
+)
+
+func serveCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the authorization sidecar (loopback HTTP, OPA-compatible)",
+		Description: `serve answers decisions over HTTP before services start, edit or share a flow:
+   POST /v1/decisions                  the query in, the decision out
+   POST /v1/data/padlock/authz/decision OPA's Data API ({"input": ...} -> {"result": ...})
+   PUT  /v1/documents                  write documents, all or nothing
+   GET|DELETE /v1/documents/KIND/ID
+   GET  /health[?bundles]   GET /metrics (Prometheus)
+With no flags it listens on 127.0.0.1:8181 with the built-in policies and no
+documents: every query is denied with a reason. --docs folders are watched
+and SIGHUP reloads; an invalid change is refused and the last good world
+keeps serving. --bundle and --config take policies from OPA bundles (any
+bundle server, signed or not) and send decision logs as OPA's configuration
+says. SIGTERM or SIGINT stop it gracefully.
+
+Example:
+   padlock serve --docs fixtures/example/world
+   curl -s localhost:8181/v1/decisions -d @fixtures/example/queries/frank-runs-invoice-sync.json
+   padlock serve --config opa.yaml --token-file token --tls-cert cert.pem --tls-key key.pem`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8181", Usage: "listen on `HOST:PORT`"},
+			docsFlag(),
+			&cli.StringFlag{Name: "bundle", Usage: "take the policies from a bundle `PATH|URL`"},
+			&cli.StringFlag{Name: "config", Usage: "OPA configuration `FILE` (services, bundles, keys, decision_logs, status)"},
+			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate `FILE`"},
+			&cli.StringFlag{Name: "tls-key", Usage: "the certificate's private key `FILE`"},
+			&cli.StringFlag{Name: "token-file", Usage: "require this bearer token (`FILE`) on everything but /health"},
+			&cli.Int64Flag{Name: "max-body", Value: 1 << 20, Usage: "largest request body in `BYTES`"},
+			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
+			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
+		},
+		Action: func(c *cli.Context) error {
+			cfg := server.Config{
+				Addr: c.String("addr"), Docs: c.StringSlice("docs"), Bundle: c.String("bundle"),
+				TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
+				MaxBodyBytes: c.Int64("max-body"), MaxJSONDepth: c.Int("max-depth"), ID: c.String("id"),
+				Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
+			}
+			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
+				return usageError("--tls-cert and --tls-key go together")
+			}
+			if f := c.String("config"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return usageError("--config: %v", err)
+				}
+				cfg.OPAConfig = b
+			}
+			if f := c.String("token-file"); f != "" {
+				b, err := os.ReadFile(f)
+				if err != nil {
+					return usageError("--token-file: %v", err)
+				}
+				if cfg.Token = strings.TrimSpace(string(b)); cfg.Token == "" {
+					return usageError("--token-file: the file is empty")
+				}
+			}
+			srv, err := server.New(c.Context, cfg)
+			if err != nil {
+				return cli.Exit("padlock: "+err.Error(), exitUnusable)
+			}
+			ln, err := srv.Listen()
+			if err != nil {
+				return cli.Exit("padlock: "+err.Error(), exitUnusable)
+			}
+			if err := srv.Run(c.Context, ln); err != nil {
+				return cli.Exit("padlock: "+err.Error(), exitUnusable)
+			}
+			return nil
+		},
+	}
+}

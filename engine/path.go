@@ -1,0 +1,53 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+)
+
+// pathQueries prepares a query per data path once, for OPA's Data API.
+type pathQueries struct {
+	mu sync.Mutex
+	m  map[string]rego.PreparedEvalQuery
+}
+
+// EvalPath evaluates the document at a data path ("padlock/authz/allow")
+// for an input, as OPA's Data API does: undefined gives ok=false. The
+// decision path itself should go through Decide, which fails closed.
+func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result any, ok bool, err error) {
+	path = strings.Trim(path, "/")
+	ref, err := ast.ParseRef("data." + strings.ReplaceAll(path, "/", "."))
+	if err != nil || path == "" {
+		return nil, false, fmt.Errorf("invalid data path %q", path)
+	}
+	e.paths.mu.Lock()
+	if e.paths.m == nil {
+		e.paths.m = map[string]rego.PreparedEvalQuery{}
+	}
+	pq, found := e.paths.m[path]
+	if !found {
+		pq, err = rego.New(rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
+		if err != nil {
+			e.paths.mu.Unlock()
+			return nil, false, fmt.Errorf("prepare %s: %w", ref, err)
+		}
+		e.paths.m[path] = pq
+	}
+	e.paths.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	rs, err := pq.Eval(ctx, rego.EvalInput(input))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil, false, nil
+	}
+	return rs[0].Expressions[0].Value, true, nil
+}

@@ -1,0 +1,192 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/load"
+)
+
+// docKey identifies a document for the documents API: kind and id (a
+// Share by the flow it shares).
+type docKey struct {
+	Kind document.Kind
+	ID   string
+}
+
+func keyOf(d load.Doc) (docKey, bool) {
+	m, ok := d.Value.(map[string]any)
+	if !ok {
+		return docKey{}, false
+	}
+	kind, _ := m["kind"].(string)
+	field := "id"
+	if document.Kind(kind) == document.KindShare {
+		field = "flow"
+	}
+	id, _ := m[field].(string)
+	return docKey{document.Kind(kind), id}, kind != "" && id != ""
+}
+
+// docSet is the documents the world is built from: those read from --docs,
+// with the writes of the documents API applied on top (a write replaces the
+// document of its key; a delete hides it), so that a reload of the files
+// keeps what the API wrote.
+type docSet struct {
+	files []load.Doc
+	api   map[docKey]*load.Doc // nil: deleted
+	order []docKey             // API keys in first-write order
+}
+
+func (s docSet) with(writes map[docKey]*load.Doc, order []docKey) docSet {
+	next := docSet{files: s.files, api: make(map[docKey]*load.Doc, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
+	for k, v := range s.api {
+		next.api[k] = v
+	}
+	for _, k := range order {
+		if _, seen := next.api[k]; !seen {
+			next.order = append(next.order, k)
+		}
+		next.api[k] = writes[k]
+	}
+	return next
+}
+
+// merged lists the documents in order: files first (each replaced or
+// hidden by an API write of its key), then documents only the API wrote.
+func (s docSet) merged() []load.Doc {
+	out := make([]load.Doc, 0, len(s.files)+len(s.api))
+	fromFiles := map[docKey]bool{}
+	for _, d := range s.files {
+		k, ok := keyOf(d)
+		if ok {
+			fromFiles[k] = true
+			if w, written := s.api[k]; written {
+				if w != nil {
+					out = append(out, *w)
+				}
+				continue
+			}
+		}
+		out = append(out, d)
+	}
+	for _, k := range s.order {
+		if w := s.api[k]; w != nil && !fromFiles[k] {
+			out = append(out, *w)
+		}
+	}
+	return out
+}
+
+func (s docSet) find(k docKey) (load.Doc, bool) {
+	if w, written := s.api[k]; written {
+		if w == nil {
+			return load.Doc{}, false
+		}
+		return *w, true
+	}
+	for _, d := range s.files {
+		if dk, ok := keyOf(d); ok && dk == k {
+			return d, true
+		}
+	}
+	return load.Doc{}, false
+}
+
+// apply validates a candidate document set as a whole and, only if it is
+// valid, makes it the world. Callers hold s.mu.
+func (s *Server) apply(ctx context.Context, next docSet, source string) diag.List {
+	eng := s.eng.Load()
+	w, probs := eng.Assemble(next.merged())
+	if w == nil || probs.HasErrors() {
+		s.metrics.validationFailures.WithLabelValues(source).Inc()
+		return probs
+	}
+	if err := eng.SetWorld(ctx, w); err != nil {
+		return diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}}
+	}
+	s.docs = next
+	s.metrics.setCounts(w)
+	return probs
+}
+
+// handlePutDocuments writes one document or an array, all or nothing,
+// validated against the whole resulting world.
+func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	docs, probs := load.New(load.Options{MaxFileSize: s.cfg.MaxBodyBytes}).Bytes("request.json", body)
+	if len(probs) > 0 {
+		s.metrics.validationFailures.WithLabelValues("api").Inc()
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "the body is not a document or an array of documents", probs)
+		return
+	}
+	writes := map[docKey]*load.Doc{}
+	var order []docKey
+	for i := range docs {
+		k, ok := keyOf(docs[i])
+		if !ok {
+			// Let validation say what is wrong with it.
+			_, probs := s.eng.Load().Validator().Document(docs[i])
+			if len(probs) == 0 {
+				probs = diag.List{docs[i].Problem(diag.Error, "", "a document needs a kind and an id")}
+			}
+			s.metrics.validationFailures.WithLabelValues("api").Inc()
+			writeError(w, http.StatusBadRequest, "invalid_parameter", "invalid document", probs)
+			return
+		}
+		if _, dup := writes[k]; !dup {
+			order = append(order, k)
+		}
+		writes[k] = &docs[i]
+	}
+	s.mu.Lock()
+	probs = s.apply(r.Context(), s.docs.with(writes, order), "api")
+	s.mu.Unlock()
+	if probs.HasErrors() {
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "refused: nothing was written", probs)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"written": len(order), "warnings": nonNil(probs.Warnings())})
+}
+
+func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
+	k := docKey{document.Kind(r.PathValue("kind")), r.PathValue("id")}
+	s.mu.Lock()
+	d, ok := s.docs.find(k)
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
+		return
+	}
+	writeJSON(w, http.StatusOK, d.Value)
+}
+
+// handleDeleteDocument removes a document; the world without it must still
+// be valid (deleting a flow that a share names is refused).
+func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
+	k := docKey{document.Kind(r.PathValue("kind")), r.PathValue("id")}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.docs.find(k); !ok {
+		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
+		return
+	}
+	if probs := s.apply(r.Context(), s.docs.with(map[docKey]*load.Doc{k: nil}, []docKey{k}), "api"); probs.HasErrors() {
+		writeError(w, http.StatusConflict, "invalid_parameter", "refused: the world without it is invalid", probs)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func nonNil(l diag.List) diag.List {
+	if l == nil {
+		return diag.List{}
+	}
+	return l
+}

@@ -1,0 +1,210 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/bundle"
+	"github.com/open-policy-agent/opa/v1/plugins"
+	"github.com/open-policy-agent/opa/v1/plugins/discovery"
+	opaserver "github.com/open-policy-agent/opa/v1/server"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"sigs.k8s.io/yaml"
+
+	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/world"
+)
+
+// bundleName is the bundle --bundle configures.
+const bundleName = "padlock"
+
+// activationTimeout bounds how long start waits for the first bundle.
+const activationTimeout = 60 * time.Second
+
+// startPolicies builds the first engine: from the built-in policies, or,
+// with --bundle or --config, through OPA's plugin manager, whose bundle
+// plugin downloads, verifies and activates bundles (a bad or tampered one
+// never replaces the last good one) and whose logs and status plugins ship
+// decision logs and status wherever the configuration says.
+func (s *Server) startPolicies(ctx context.Context) error {
+	if s.cfg.Bundle == "" && len(s.cfg.OPAConfig) == 0 {
+		eng, err := engine.New(ctx)
+		if err != nil {
+			return err
+		}
+		s.eng.Store(eng)
+		return nil
+	}
+	conf, hasBundles, err := opaConfig(s.cfg.OPAConfig, s.cfg.Bundle)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"world": (&world.World{}).Data()}
+	if !hasBundles { // decision logs or status only: the built-in policies and their data
+		if data, err = engine.ReadData(bundles.FS); err != nil {
+			return err
+		}
+		data["world"] = (&world.World{}).Data()
+	}
+	store := engine.NewStore(data)
+	raw, err := json.Marshal(conf)
+	if err != nil {
+		return err
+	}
+	m, err := plugins.New(raw, s.cfg.ID, store, plugins.WithParserOptions(ast.ParserOptions{ProcessAnnotation: true, RegoVersion: ast.RegoV1}))
+	if err != nil {
+		return fmt.Errorf("OPA configuration: %w", err)
+	}
+	d, err := discovery.New(m, discovery.BootConfig(conf))
+	if err != nil {
+		return fmt.Errorf("OPA configuration: %w", err)
+	}
+	m.Register(discovery.Name, d)
+	s.manager = m
+	activated := make(chan struct{}, 1)
+	if hasBundles {
+		m.RegisterCompilerTrigger(func(storage.Transaction) {
+			// Runs inside the activation's transaction: rebuild after it.
+			go func() {
+				if s.activate(ctx, store) {
+					select {
+					case activated <- struct{}{}:
+					default:
+					}
+				}
+			}()
+		})
+	} else {
+		eng, err := engine.New(ctx, engine.WithStore(store))
+		if err != nil {
+			return err
+		}
+		s.eng.Store(eng)
+	}
+	if err := m.Start(ctx); err != nil {
+		return fmt.Errorf("start OPA plugins: %w", err)
+	}
+	if !hasBundles {
+		return nil
+	}
+	select {
+	case <-activated:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(activationTimeout):
+		return fmt.Errorf("no bundle was activated within %s: %v", activationTimeout, pluginProblems(m))
+	}
+}
+
+// activate builds an engine on the manager's newly compiled policies and
+// swaps it in with the current world. A bundle without padlock's decision
+// keeps the previous engine serving.
+func (s *Server) activate(ctx context.Context, store storage.Store) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.manager.GetCompiler()
+	if len(c.GetRules(ast.MustParseRef(engine.DecisionQuery))) == 0 {
+		s.log.Error("bundle refused: it has no " + engine.DecisionQuery + "; the previous policies keep serving")
+		s.health.Store(&healthState{Status: "degraded", Message: "the active bundle has no " + engine.DecisionQuery})
+		return false
+	}
+	eng, err := engine.New(ctx, engine.WithCompiler(c), engine.WithStore(store))
+	if err == nil {
+		w := (&world.World{})
+		if old := s.eng.Load(); old != nil {
+			w = old.World()
+		}
+		err = eng.SetWorld(ctx, w)
+	}
+	if err != nil {
+		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
+		return false
+	}
+	s.eng.Store(eng)
+	s.metrics.bundleActivations.Inc()
+	s.log.Info("bundle activated")
+	return true
+}
+
+// opaConfig reads an OPA configuration (YAML or JSON) and adds the bundle
+// of --bundle: a URL becomes a service polled like any bundle server, a
+// path a file:// bundle.
+func opaConfig(raw []byte, bundle string) (map[string]any, bool, error) {
+	conf := map[string]any{}
+	if len(raw) > 0 {
+		j, err := yaml.YAMLToJSON(raw)
+		if err != nil {
+			return nil, false, fmt.Errorf("OPA configuration: %w", err)
+		}
+		if err := json.Unmarshal(j, &conf); err != nil || conf == nil {
+			return nil, false, fmt.Errorf("OPA configuration: not an object")
+		}
+	}
+	if bundle != "" {
+		bundles, _ := conf["bundles"].(map[string]any)
+		if bundles == nil {
+			bundles = map[string]any{}
+		}
+		polling := map[string]any{"min_delay_seconds": 10, "max_delay_seconds": 20}
+		if u, err := url.Parse(bundle); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+			services, _ := conf["services"].(map[string]any)
+			if services == nil {
+				services = map[string]any{}
+			}
+			services["padlock-bundle"] = map[string]any{"url": u.Scheme + "://" + u.Host}
+			conf["services"] = services
+			bundles[bundleName] = map[string]any{"service": "padlock-bundle", "resource": strings.TrimPrefix(u.RequestURI(), "/"), "polling": polling}
+		} else {
+			abs, err := filepath.Abs(bundle)
+			if err != nil {
+				return nil, false, err
+			}
+			bundles[bundleName] = map[string]any{"resource": "file://" + filepath.ToSlash(abs), "polling": polling}
+		}
+		conf["bundles"] = bundles
+	}
+	b, _ := conf["bundles"].(map[string]any)
+	return conf, len(b) > 0, nil
+}
+
+func pluginProblems(m *plugins.Manager) string {
+	var out []string
+	for name, st := range m.PluginStatus() {
+		if st != nil && st.State != plugins.StateOK {
+			out = append(out, fmt.Sprintf("%s: %s %s", name, st.State, st.Message))
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// bundleRevisions names the active bundles' revisions, for decision logs.
+func (s *Server) bundleRevisions(ctx context.Context) map[string]opaserver.BundleInfo {
+	if s.manager == nil {
+		return nil
+	}
+	store := s.manager.Store
+	txn, err := store.NewTransaction(ctx)
+	if err != nil {
+		return nil
+	}
+	defer store.Abort(ctx, txn)
+	names, err := bundle.ReadBundleNamesFromStore(ctx, store, txn)
+	if err != nil {
+		return nil
+	}
+	out := make(map[string]opaserver.BundleInfo, len(names))
+	for _, n := range names {
+		if rev, err := bundle.ReadBundleRevisionFromStore(ctx, store, txn, n); err == nil {
+			out[n] = opaserver.BundleInfo{Revision: rev}
+		}
+	}
+	return out
+}

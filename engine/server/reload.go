@@ -1,0 +1,106 @@
+package server
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/load"
+)
+
+// loadFiles reads --docs at start; any error stops the start.
+func (s *Server) loadFiles(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	docs, probs := s.readDocs()
+	if probs.HasErrors() {
+		return probs
+	}
+	if probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files"); probs.HasErrors() {
+		return probs
+	}
+	for _, p := range probs {
+		s.log.Warn("document", "problem", p.String())
+	}
+	return nil
+}
+
+func (s *Server) readDocs() ([]load.Doc, diag.List) {
+	if len(s.cfg.Docs) == 0 {
+		return nil, nil
+	}
+	return load.New(load.Options{}).Paths(s.cfg.Docs...)
+}
+
+// Reload rereads --docs. An invalid change is refused whole: the last good
+// world keeps serving, and /health and the metrics say why.
+func (s *Server) Reload(ctx context.Context) diag.List {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	docs, probs := s.readDocs()
+	if !probs.HasErrors() {
+		probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files")
+	}
+	if probs.HasErrors() {
+		s.metrics.reloads.WithLabelValues("refused").Inc()
+		s.health.Store(&healthState{Status: "degraded", Message: "the last reload of the documents was refused; the last good world is serving", Errors: probs.Errors()})
+		s.log.Error("reload refused: the last good world keeps serving", "errors", len(probs.Errors()), "first", probs.Errors()[0].String())
+		return probs
+	}
+	s.metrics.reloads.WithLabelValues("ok").Inc()
+	s.health.Store(&healthState{Status: "ok"})
+	s.log.Info("documents reloaded", "documents", len(docs))
+	return probs
+}
+
+// watch reloads on SIGHUP and when a watched document folder or file
+// changes (debounced, so an editor's burst of writes is one reload).
+func (s *Server) watch(ctx context.Context) {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+
+	var events <-chan fsnotify.Event
+	if len(s.cfg.Docs) > 0 {
+		if w, err := fsnotify.NewWatcher(); err != nil {
+			s.log.Warn("cannot watch documents; SIGHUP still reloads", "err", err)
+		} else {
+			defer w.Close()
+			for _, p := range s.cfg.Docs {
+				_ = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+					if err == nil && d.IsDir() {
+						_ = w.Add(path)
+					}
+					return nil
+				})
+				if info, err := os.Stat(p); err == nil && !info.IsDir() {
+					_ = w.Add(filepath.Dir(p))
+				}
+			}
+			events = w.Events
+		}
+	}
+	var debounce <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			s.Reload(ctx)
+		case ev := <-events:
+			if ev.Has(fsnotify.Chmod) && !ev.Has(fsnotify.Write) {
+				continue
+			}
+			debounce = time.After(200 * time.Millisecond)
+		case <-debounce:
+			debounce = nil
+			s.Reload(ctx)
+		}
+	}
+}

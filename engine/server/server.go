@@ -1,0 +1,199 @@
+// Package server is `padlock serve`: the authorization sidecar. It answers
+// decisions over loopback HTTP (padlock's API and OPA's Data API), keeps
+// the world current from watched files and document writes, and, with an
+// OPA configuration, takes its policies from bundles and sends decision
+// logs through OPA's own plugin manager.
+package server
+
+import (
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/plugins"
+
+	"github.com/padlock/padlock/engine"
+)
+
+// Config is everything `padlock serve` is told.
+type Config struct {
+	Addr string // default 127.0.0.1:8181
+	// Docs are document files or folders; folders are watched.
+	Docs []string
+	// Bundle is a bundle path or URL to take the policies from.
+	Bundle string
+	// OPAConfig is an OPA configuration file's contents (services,
+	// bundles, keys, decision_logs, status).
+	OPAConfig []byte
+	TLSCert   string
+	TLSKey    string
+	// Token, when set, is required as "Authorization: Bearer <token>" on
+	// every endpoint but /health.
+	Token        string
+	MaxBodyBytes int64 // default 1 MiB
+	MaxJSONDepth int   // default 64
+	// Logger receives operational logs (reloads, refusals).
+	Logger *slog.Logger
+	// ID names this instance in decision logs and status reports.
+	ID string
+}
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = "127.0.0.1:8181"
+	}
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = 1 << 20
+	}
+	if c.MaxJSONDepth <= 0 {
+		c.MaxJSONDepth = 64
+	}
+	if c.Logger == nil {
+		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	if c.ID == "" {
+		host, _ := os.Hostname()
+		c.ID = "padlock-" + host
+	}
+}
+
+// Server is a running sidecar's state. Writes (reloads, document writes,
+// bundle activations) are serialised by mu; queries read the current
+// engine without locks.
+type Server struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	manager *plugins.Manager // nil without --bundle/--config
+
+	mu     sync.Mutex // serialises changes to docs and the engine
+	docs   docSet
+	eng    atomic.Pointer[engine.Engine]
+	health atomic.Pointer[healthState]
+	ready  atomic.Bool
+}
+
+// New loads the policies and documents. An invalid document set at start
+// is an error: there is no last good world to fall back on.
+func New(ctx context.Context, cfg Config) (*Server, error) {
+	cfg.defaults()
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	s.health.Store(&healthState{Status: "ok"})
+	if err := s.startPolicies(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.loadFiles(ctx); err != nil {
+		return nil, err
+	}
+	s.ready.Store(true)
+	return s, nil
+}
+
+// Engine returns the engine serving now.
+func (s *Server) Engine() *engine.Engine { return s.eng.Load() }
+
+// Handler is the HTTP API.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/decisions", s.handleDecision)
+	mux.HandleFunc("POST /v1/data/{path...}", s.handleData)
+	mux.HandleFunc("PUT /v1/documents", s.handlePutDocuments)
+	mux.HandleFunc("GET /v1/documents/{kind}/{id}", s.handleGetDocument)
+	mux.HandleFunc("DELETE /v1/documents/{kind}/{id}", s.handleDeleteDocument)
+	mux.HandleFunc("GET /health", s.handleHealth)
+	mux.Handle("GET /metrics", s.metrics.handler())
+	return s.authenticate(mux)
+}
+
+// authenticate requires the bearer token, when one is configured, on
+// everything but /health; the comparison takes constant time.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	if s.cfg.Token == "" {
+		return next
+	}
+	want := []byte("Bearer " + s.cfg.Token)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/health" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), want) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="padlock"`)
+			writeError(w, http.StatusUnauthorized, "unauthorized", "a valid bearer token is required", nil)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// Run serves until ctx ends, then shuts down gracefully: the listener
+// closes, in-flight requests finish (up to 30 s), plugins stop (flushing
+// decision logs).
+func (s *Server) Run(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           s.Handler(),
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       15 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go s.watch(watchCtx)
+
+	errc := make(chan error, 1)
+	go func() {
+		var err error
+		if s.cfg.TLSCert != "" {
+			err = srv.ServeTLS(ln, s.cfg.TLSCert, s.cfg.TLSKey)
+		} else {
+			err = srv.Serve(ln)
+		}
+		errc <- err
+	}()
+	s.log.Info("serving", "addr", ln.Addr().String(), "tls", s.cfg.TLSCert != "", "auth", s.cfg.Token != "")
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := srv.Shutdown(shutdownCtx)
+	if s.manager != nil {
+		s.manager.Stop(shutdownCtx)
+	}
+	if err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// Listen opens the configured address, warning when it is not loopback
+// and nothing protects it.
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.cfg.Addr)
+	if err != nil {
+		return nil, err
+	}
+	if host, _, _ := net.SplitHostPort(s.cfg.Addr); !isLoopback(host) && (s.cfg.TLSCert == "" || s.cfg.Token == "") {
+		s.log.Warn("listening beyond loopback without both TLS and a token", "addr", s.cfg.Addr)
+	}
+	return ln, nil
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
