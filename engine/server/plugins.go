@@ -25,6 +25,8 @@ import (
 // bundleName is the bundle --bundle configures.
 const bundleName = "padlock"
 
+const bundleProblem = "the active bundle has no " + engine.DecisionQuery + "; the previous policies keep serving"
+
 // activationTimeout bounds how long start waits for the first bundle.
 const activationTimeout = 60 * time.Second
 
@@ -112,8 +114,11 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	defer s.mu.Unlock()
 	c := s.manager.GetCompiler()
 	if len(c.GetRules(ast.MustParseRef(engine.DecisionQuery))) == 0 {
-		s.log.Error("bundle refused: it has no " + engine.DecisionQuery + "; the previous policies keep serving")
-		s.health.Store(&healthState{Status: "degraded", Message: "the active bundle has no " + engine.DecisionQuery})
+		if s.eng.Load() == nil {
+			return false // the manager's first, empty compiler: no bundle yet
+		}
+		s.log.Error("the active bundle has no " + engine.DecisionQuery + "; the previous policies keep serving")
+		s.health.Store(&healthState{Status: "degraded", Message: bundleProblem})
 		return false
 	}
 	eng, err := engine.New(ctx, engine.WithCompiler(c), engine.WithStore(store))
@@ -129,6 +134,9 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 		return false
 	}
 	s.eng.Store(eng)
+	if s.health.Load().Message == bundleProblem {
+		s.health.Store(&healthState{Status: "ok"})
+	}
 	s.metrics.bundleActivations.Inc()
 	s.log.Info("bundle activated")
 	return true

@@ -1,0 +1,47 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzDecisionHandler: whatever the body, the handler answers 200, 400 or
+// 413, never panics, and never allows unless the body was a valid query.
+func FuzzDecisionHandler(f *testing.F) {
+	qs, _ := filepath.Glob("../../fixtures/example/queries/*.json")
+	for _, q := range qs {
+		if b, err := os.ReadFile(q); err == nil {
+			f.Add(b)
+		}
+	}
+	for _, s := range []string{``, `{}`, `[]`, `null`, `{"action":"run","principal":"","flow":"f"}`, `{"action":"invoke","principal":"a","flow":"f","mode":"console"}`, `{"a":[[[[[]]]]]}`, "\"\\u0000\""} {
+		f.Add([]byte(s))
+	}
+	s, err := New(context.Background(), Config{Docs: []string{exampleWorld}, Logger: quiet(), MaxBodyBytes: 4096})
+	if err != nil {
+		f.Fatal(err)
+	}
+	h := s.Handler()
+	f.Fuzz(func(t *testing.T, body []byte) {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/v1/decisions", bytes.NewReader(body)))
+		switch rec.Code {
+		case 200, 400, 413:
+		default:
+			t.Fatalf("status %d for %q: %s", rec.Code, body, rec.Body.String())
+		}
+		var out map[string]any
+		if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil {
+			t.Fatalf("answer is not JSON: %q", rec.Body.String())
+		}
+		if rec.Code != 200 && out["allow"] == true {
+			t.Fatalf("allow on an error answer: %s", rec.Body.String())
+		}
+	})
+}
