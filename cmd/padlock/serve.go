@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/server"
 )
 
@@ -42,13 +43,15 @@ Example:
 			&cli.Int64Flag{Name: "max-body", Value: 1 << 20, Usage: "largest request body in `BYTES`"},
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
+			&cli.IntFlag{Name: "decision-cache", Value: engine.DefaultCacheSize, Usage: "decisions remembered per world (0: evaluate every query)"},
 		},
 		Action: func(c *cli.Context) error {
 			cfg := server.Config{
 				Addr: c.String("addr"), Docs: c.StringSlice("docs"), Bundle: c.String("bundle"),
 				TLSCert: c.String("tls-cert"), TLSKey: c.String("tls-key"),
 				MaxBodyBytes: c.Int64("max-body"), MaxJSONDepth: c.Int("max-depth"), ID: c.String("id"),
-				Logger: slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
+				Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
+				EngineOptions: []engine.Option{engine.WithDecisionCache(c.Int("decision-cache"))},
 			}
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usageError("--tls-cert and --tls-key go together")

@@ -37,7 +37,7 @@ const activationTimeout = 60 * time.Second
 // decision logs and status wherever the configuration says.
 func (s *Server) startPolicies(ctx context.Context) error {
 	if s.cfg.Bundle == "" && len(s.cfg.OPAConfig) == 0 {
-		eng, err := engine.New(ctx)
+		eng, err := engine.New(ctx, s.cfg.EngineOptions...)
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (s *Server) startPolicies(ctx context.Context) error {
 			}()
 		})
 	} else {
-		eng, err := engine.New(ctx, engine.WithStore(store))
+		eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithStore(store))...)
 		if err != nil {
 			return err
 		}
@@ -121,7 +121,7 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 		s.health.Store(&healthState{Status: "degraded", Message: bundleProblem})
 		return false
 	}
-	eng, err := engine.New(ctx, engine.WithCompiler(c), engine.WithStore(store))
+	eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithCompiler(c), engine.WithStore(store))...)
 	if err == nil {
 		w := (&world.World{})
 		if old := s.eng.Load(); old != nil {

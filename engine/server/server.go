@@ -45,6 +45,9 @@ type Config struct {
 	Logger *slog.Logger
 	// ID names this instance in decision logs and status reports.
 	ID string
+	// EngineOptions are given to every engine the server builds (for
+	// example engine.WithDecisionCache).
+	EngineOptions []engine.Option
 }
 
 func (c *Config) defaults() {

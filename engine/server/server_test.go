@@ -55,17 +55,23 @@ func TestDecisions(t *testing.T) {
 		check      func(map[string]any) bool
 	}{
 		{"allow", "/v1/decisions", `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`, 200,
-			func(m map[string]any) bool { return m["allow"] == true && m["role"] == "user" && m["decision_id"] != "" }},
+			func(m map[string]any) bool {
+				return m["allow"] == true && m["role"] == "user" && m["decision_id"] != ""
+			}},
 		{"deny is a 200", "/v1/decisions", `{"action":"invoke","principal":"user:bob@northwind.example","flow":"flow-invoice-sync","mode":"attended"}`, 200,
 			func(m map[string]any) bool { return m["allow"] == false && len(m["reasons"].([]any)) == 1 }},
 		{"invalid query", "/v1/decisions", `{"action":"invoke","principal":"a","flow":"f"}`, 400,
-			func(m map[string]any) bool { return strings.Contains(toString(m["errors"]), "missing properties: 'mode'") }},
+			func(m map[string]any) bool {
+				return strings.Contains(toString(m["errors"]), "missing properties: 'mode'")
+			}},
 		{"not JSON", "/v1/decisions", `{"action":`, 400, func(m map[string]any) bool { return m["code"] == "invalid_parameter" }},
 		{"too deep", "/v1/decisions", strings.Repeat("[", 100) + strings.Repeat("]", 100), 400,
 			func(m map[string]any) bool { return strings.Contains(m["message"].(string), "nested deeper") }},
 		{"too big", "/v1/decisions", `{"action":"run","principal":"` + strings.Repeat("x", 2<<20) + `"}`, 413, nil},
 		{"data API decision", "/v1/data/padlock/authz/decision", `{"input":{"action":"edit","principal":"user:dave@northwind.example","flow":"flow-legacy-report"}}`, 200,
-			func(m map[string]any) bool { return m["result"].(map[string]any)["allow"] == true && m["decision_id"] != nil }},
+			func(m map[string]any) bool {
+				return m["result"].(map[string]any)["allow"] == true && m["decision_id"] != nil
+			}},
 		{"data API rule", "/v1/data/padlock/authz/role", `{"input":{"action":"edit","principal":"user:dave@northwind.example","flow":"flow-legacy-report"}}`, 200,
 			func(m map[string]any) bool { return m["result"] == "co-owner" }},
 		{"data API validates input", "/v1/data/padlock/authz/decision", `{"input":{"action":"fly"}}`, 400, nil},
