@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/topdown/lineage"
@@ -100,4 +101,41 @@ func (e *Engine) Explain(ctx context.Context, q document.Query, mode TraceMode) 
 		ex.Trace = buf.String()
 	}
 	return ex, nil
+}
+
+// AuditRule is an audit rule's catalogue entry, from its # METADATA.
+type AuditRule struct {
+	ID          string `json:"id"`
+	Title       string `json:"title"`
+	Description string `json:"description"`
+	Severity    string `json:"severity"`
+	DomainRule  string `json:"domainRule,omitempty"`
+	File        string `json:"file"`
+	Line        int    `json:"line"`
+}
+
+// AuditRules lists the audit rules (annotations with custom.id), by id.
+func (e *Engine) AuditRules() []AuditRule {
+	var out []AuditRule
+	for _, ref := range e.compiler.GetAnnotationSet().Flatten() {
+		a := ref.Annotations
+		if a == nil || a.Scope != "rule" {
+			continue
+		}
+		id, _ := a.Custom["id"].(string)
+		if id == "" {
+			continue
+		}
+		r := AuditRule{ID: id, Title: a.Title, Description: strings.TrimSpace(a.Description)}
+		r.Severity, _ = a.Custom["severity"].(string)
+		if dr, ok := a.Custom["domain_rule"]; ok {
+			r.DomainRule = fmt.Sprint(dr)
+		}
+		if loc := ref.Location; loc != nil {
+			r.File, r.Line = loc.File, loc.Row
+		}
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out
 }

@@ -31,6 +31,7 @@ const BaseURL = "https://padlock.dev/schemas/"
 const (
 	QueryName = "query"        // the query input
 	TableName = "fixturetable" // a fixture table (*_test.yaml)
+	AuditName = "auditinput"   // the audit rules' input
 )
 
 // Source pairs a schema name with the Go value it is reflected from.
@@ -49,6 +50,7 @@ func Sources() []Source {
 		{Name: FileName(document.KindRoleAssignment), Value: document.RoleAssignment{}},
 		{Name: QueryName, Value: document.Query{}},
 		{Name: TableName, Value: document.Table{}},
+		{Name: AuditName, Value: document.AuditInput{}},
 	}
 }
 

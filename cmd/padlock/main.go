@@ -75,6 +75,7 @@ Example:
 			fmtCommand(),
 			bundleCommand(),
 			serveCommand(),
+			auditCommand(),
 		},
 	}
 }

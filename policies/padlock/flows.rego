@@ -32,3 +32,21 @@ reference(flow, logical_name) := ref if {
 # title: Stored in v2
 # description: Whether Dataverse stores the flow in the v2 schema (its binaries beside the workflow row).
 v2(flow) if flow.schemaVersion == "v2"
+
+# METADATA
+# title: Needs v2 for a cloud-initiated run
+# description: A flow with cloud connector actions stored in v1 cannot be started from a cloud flow until it is saved in v2 (rule 5).
+needs_v2(flow) if {
+	contains_cloud_connector_actions(flow)
+	not v2(flow)
+}
+
+# METADATA
+# title: References that block a cloud-initiated run
+# description: The logical names of a shared flow's references that are not embedded, where the flow contains cloud connector actions (rule 5).
+not_embedded(flow) := {ref.logicalName |
+	contains_cloud_connector_actions(flow)
+	shared(flow)
+	some ref in flow.connectionReferences
+	not ref.embedded
+}

@@ -30,3 +30,15 @@ test_v2 if {
 	flows.v2({"schemaVersion": "v2"})
 	not flows.v2({"schemaVersion": "v1"})
 }
+
+test_needs_v2 if {
+	flows.needs_v2({"schemaVersion": "v1", "connectionReferences": [{"logicalName": "r"}], "actions": []})
+	not flows.needs_v2({"schemaVersion": "v2", "connectionReferences": [{"logicalName": "r"}], "actions": []})
+	not flows.needs_v2({"schemaVersion": "v1", "connectionReferences": [], "actions": []})
+}
+
+test_not_embedded_only_when_shared if {
+	f := {"id": "f", "connectionReferences": [{"logicalName": "a", "embedded": true}, {"logicalName": "b", "embedded": false}], "actions": []}
+	flows.not_embedded(f) == {"b"} with data.world.grants as {"f": {"user:x": {"user": true}}}
+	flows.not_embedded(f) == set() with data.world.grants as {}
+}

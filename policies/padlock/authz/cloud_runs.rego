@@ -33,7 +33,7 @@ deny contains {
 	"message": sprintf("flow %q is stored in the v1 schema: a cloud flow can start it only once it is saved in the v2 schema", [flow.name]),
 } if {
 	_cloud_run
-	not flows.v2(flow)
+	flows.needs_v2(flow)
 }
 
 # METADATA
@@ -48,9 +48,8 @@ deny contains {
 	"reference": ref.logicalName,
 } if {
 	_cloud_run
-	flows.shared(flow)
 	some ref in flow.connectionReferences
-	not ref.embedded
+	ref.logicalName in flows.not_embedded(flow)
 }
 
 # A cloud-initiated run, by someone with access, of a flow the rules of

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/padlock/padlock/engine/audit"
+)
+
+func auditCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "audit",
+		Usage:     "audit exported desktop flows before they are shared or imported",
+		ArgsUsage: "INPUT...",
+		Description: `audit reads solution exports (the .zip, the same unzipped, and pac solution
+unpack folders), Dataverse Web API dumps of the workflow table and padlock
+documents, folders searched recursively; turns every desktop flow into a
+validated DesktopFlow document; links the cloud flows that start them; and
+runs the audit rules of policies/padlock/audit. Exports carry no owners or
+shares: give them with --docs. A file that cannot be read is reported and
+the audit goes on. Exit 0 when no finding is at or above --fail-on, 1 when
+one is, 2 when the run failed or an input could not be audited.
+
+Example:
+   padlock audit --environment contoso-prod ../shared/real-exports
+   padlock audit --docs shares/ --format sarif --fail-on warning solution.zip > padlock.sarif`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Value: "default", Usage: "the environment the solution is or will be imported into"},
+			docsFlag(),
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text, json, sarif or junit"},
+			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "exit 1 when a finding is at or above this severity: info, warning or error"},
+			policiesFlag(),
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				return usageError("audit needs at least one INPUT")
+			}
+			rep, err := audit.ReporterFor(c.String("format"))
+			if err != nil {
+				return usageError("%v", err)
+			}
+			failOn, err := audit.ParseSeverity(c.String("fail-on"))
+			if err != nil {
+				return usageError("--fail-on: %v", err)
+			}
+			eng, err := newEngine(c)
+			if err != nil {
+				return err
+			}
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs")})
+			if err != nil {
+				return cli.Exit("padlock: "+err.Error(), exitUnusable)
+			}
+			if err := rep.Report(c.App.Writer, report); err != nil {
+				return err
+			}
+			if len(report.Problems) > 0 {
+				return cli.Exit(fmt.Sprintf("padlock: %d inputs could not be audited", len(report.Problems)), exitUnusable)
+			}
+			if n := report.AtLeast(failOn); n > 0 {
+				return cli.Exit("", exitFindings)
+			}
+			return nil
+		},
+	}
+}

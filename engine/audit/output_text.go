@@ -1,0 +1,50 @@
+package audit
+
+import (
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Text writes a readable report grouped by flow, then the inputs that
+// could not be audited and a summary.
+type Text struct{}
+
+// Report implements Reporter.
+func (Text) Report(w io.Writer, r *Report) error {
+	var b strings.Builder
+	last := ""
+	for _, f := range r.Findings {
+		if f.Flow != last {
+			if last != "" {
+				b.WriteString("\n")
+			}
+			fmt.Fprintf(&b, "%s  (%s)\n", f.FlowName, f.Flow)
+			last = f.Flow
+		}
+		fmt.Fprintf(&b, "  %-7s %s  %s\n", strings.ToUpper(f.Severity), f.Rule, f.Message)
+		var about []string
+		if f.Reference != "" {
+			about = append(about, "reference "+f.Reference)
+		}
+		if f.Principal != "" {
+			about = append(about, "principal "+f.Principal)
+		}
+		about = append(about, "at "+where(f.Location.File, f.Location.Line, f.Location.Element))
+		fmt.Fprintf(&b, "                 %s\n", strings.Join(about, ", "))
+	}
+	if len(r.Problems) > 0 {
+		fmt.Fprintf(&b, "\n%d inputs could not be audited:\n", len(r.Problems))
+		for _, p := range r.Problems {
+			fmt.Fprintf(&b, "  %s\n", p.String())
+		}
+	}
+	counts := map[string]int{}
+	for _, f := range r.Findings {
+		counts[f.Severity]++
+	}
+	fmt.Fprintf(&b, "\n%d desktop flows, %d cloud flows: %d errors, %d warnings, %d notes\n",
+		r.Flows, r.CloudFlows, counts["error"], counts["warning"], counts["info"])
+	_, err := io.WriteString(w, b.String())
+	return err
+}

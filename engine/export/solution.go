@@ -1,0 +1,296 @@
+package export
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/padlock/padlock/engine/document"
+)
+
+// Solution layouts: the zip (and the zip unzipped) keeps customizations.xml
+// at the root; `pac solution unpack` writes Other/Customizations.xml and
+// one Workflows/*.json.data.xml per flow.
+const (
+	zipCustomizations = "customizations.xml"
+	pacCustomizations = "Other/Customizations.xml"
+)
+
+func isSolution(fsys fs.FS) bool {
+	for _, name := range []string{zipCustomizations, pacCustomizations} {
+		if _, err := fs.Stat(fsys, name); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// binary is one desktopflowbinaries/<id>/desktopflowbinary.xml.
+type binary struct {
+	ID       string `xml:"desktopflowbinaryid,attr"`
+	Data     string `xml:"data"`
+	Type     string `xml:"type"`
+	Workflow string `xml:"process>workflowid"`
+}
+
+// solution reads one solution export, from a folder or a zip.
+func (r *reader) solution(fsys fs.FS, label string) {
+	bins := r.binaries(fsys, label)
+	names := map[string]string{} // cloud flow JSON file name → flow name
+	if data, err := readLimited(fsys, zipCustomizations, r.opts.Limits.MaxFileBytes); err == nil {
+		r.workflowsXML(data, path.Join(label, zipCustomizations), bins, names)
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		r.problem(path.Join(label, zipCustomizations), 0, "%v", err)
+	}
+	dataXMLs, _ := fs.Glob(fsys, "Workflows/*.json.data.xml")
+	for _, name := range dataXMLs {
+		data, err := readLimited(fsys, name, r.opts.Limits.MaxFileBytes)
+		if err != nil {
+			r.problem(path.Join(label, name), 0, "%v", err)
+			continue
+		}
+		if w := r.workflowXML(data, path.Join(label, name), bins, true); w != nil {
+			names[strings.TrimSuffix(path.Base(name), ".data.xml")] = cleanName(w.Name)
+		}
+	}
+	cloud, _ := fs.Glob(fsys, "Workflows/*.json")
+	for _, name := range cloud {
+		data, err := readLimited(fsys, name, r.opts.Limits.MaxFileBytes)
+		if err != nil {
+			r.problem(path.Join(label, name), 0, "%v", err)
+			continue
+		}
+		r.cloudFlow(data, path.Join(label, name), names[path.Base(name)])
+	}
+}
+
+func (r *reader) binaries(fsys fs.FS, label string) map[string]binary {
+	bins := map[string]binary{}
+	files, _ := fs.Glob(fsys, "desktopflowbinaries/*/desktopflowbinary.xml")
+	for _, name := range files {
+		data, err := readLimited(fsys, name, r.opts.Limits.MaxFileBytes)
+		if err != nil {
+			r.problem(path.Join(label, name), 0, "%v", err)
+			continue
+		}
+		var b binary
+		if err := xml.Unmarshal(data, &b); err != nil {
+			r.problem(path.Join(label, name), xmlLine(data, err), "malformed XML: %v", err)
+			continue
+		}
+		b.ID = normalizeID(b.ID)
+		if b.ID == "" {
+			b.ID = normalizeID(path.Base(path.Dir(name)))
+		}
+		b.Workflow = normalizeID(b.Workflow)
+		// A binary that names a data file the export lacks is incomplete.
+		if b.Data != "" {
+			if _, err := fs.Stat(fsys, path.Join(path.Dir(name), "data", b.Data)); err != nil {
+				b.Data = "missing:" + b.Data
+			}
+		}
+		bins[b.ID] = b
+	}
+	return bins
+}
+
+// xmlWorkflow is a <Workflow> element, desktop or cloud flow.
+type xmlWorkflow struct {
+	ID                   string `xml:"WorkflowId,attr"`
+	Name                 string `xml:"Name,attr"`
+	JSONFileName         string `xml:"JsonFileName"`
+	Category             string `xml:"Category"`
+	UIFlowType           string `xml:"UIFlowType"`
+	Definition           string `xml:"Definition"`
+	ConnectionReferences string `xml:"ConnectionReferences"`
+	Dependencies         string `xml:"Dependencies"`
+}
+
+// workflowsXML streams customizations.xml for its <Workflow> elements,
+// remembering the line of each.
+func (r *reader) workflowsXML(data []byte, file string, bins map[string]binary, names map[string]string) {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			r.problem(file, xmlLine(data, err), "malformed XML: %v", err)
+			return
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "Workflow" {
+			continue
+		}
+		line, _ := dec.InputPos()
+		var w xmlWorkflow
+		if err := dec.DecodeElement(&w, &se); err != nil {
+			r.problem(file, xmlLine(data, err), "malformed XML in <Workflow>: %v", err)
+			return
+		}
+		if w.Category == "5" && w.JSONFileName != "" {
+			names[path.Base(w.JSONFileName)] = cleanName(w.Name)
+		}
+		r.desktopFlow(w, file, line, bins, true)
+	}
+}
+
+// workflowXML reads a file whose root is one <Workflow> (pac's
+// Workflows/*.json.data.xml).
+func (r *reader) workflowXML(data []byte, file string, bins map[string]binary, inSolution bool) *xmlWorkflow {
+	var w xmlWorkflow
+	if err := xml.Unmarshal(data, &w); err != nil {
+		r.problem(file, xmlLine(data, err), "malformed XML: %v", err)
+		return nil
+	}
+	line := 1 + bytes.Count(data[:max(0, bytes.Index(data, []byte("<Workflow")))], []byte{'\n'})
+	r.desktopFlow(w, file, line, bins, inSolution)
+	return &w
+}
+
+// exportReference is one entry of a flow's <ConnectionReferences>.
+type exportReference struct {
+	API struct {
+		Name string `json:"name"`
+	} `json:"api"`
+	DisplayName   string  `json:"displayName"`
+	LogicalName   string  `json:"connectionReferenceLogicalName"`
+	Connection    string  `json:"name"`
+	OwnerID       *string `json:"ownerId"`
+	PadInternalID string  `json:"padInternalId"`
+	IsEmbedded    bool    `json:"isEmbedded"`
+}
+
+// desktopFlow turns a Category 6 workflow into a flow; others are skipped.
+func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins map[string]binary, inSolution bool) {
+	if strings.TrimSpace(w.Category) != "6" {
+		return
+	}
+	id, name := normalizeID(w.ID), cleanName(w.Name)
+	loc := document.Location{File: file, Element: fmt.Sprintf("Workflow %s", id), Line: line}
+	if id == "" {
+		r.problem(file, line, "a desktop flow <Workflow> without a WorkflowId")
+		return
+	}
+	var refs []exportReference
+	if s := strings.TrimSpace(w.ConnectionReferences); s != "" {
+		if err := json.Unmarshal([]byte(s), &refs); err != nil {
+			r.problem(file, line, "desktop flow %s (%s): <ConnectionReferences> is not a JSON array of references: %v", id, name, err)
+			return
+		}
+	}
+	var script string
+	if s := strings.TrimSpace(w.Definition); s != "" {
+		if err := json.Unmarshal([]byte(s), &script); err != nil {
+			r.problem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)
+			return
+		}
+	}
+	var deps struct {
+		RequiredBinaries []string `json:"requiredBinaries"`
+	}
+	if s := strings.TrimSpace(w.Dependencies); s != "" {
+		if err := json.Unmarshal([]byte(s), &deps); err != nil {
+			r.problem(file, line, "desktop flow %s (%s): <Dependencies> is not JSON: %v", id, name, err)
+			return
+		}
+	}
+	r.addFlow(id, name, "", refs, script, deps.RequiredBinaries, bins, inSolution, loc)
+}
+
+// addFlow builds the DesktopFlow document and the audit facts.
+func (r *reader) addFlow(id, name, owner string, refs []exportReference, script string, required []string, bins map[string]binary, inSolution bool, loc document.Location) {
+	if name == "" {
+		name = id
+	}
+	doc := document.DesktopFlow{
+		Kind: document.KindDesktopFlow, ID: id, Name: name, Environment: r.opts.Environment, Owner: owner,
+		SchemaVersion: document.SchemaV1, ConnectionReferences: []document.ConnectionReference{}, Actions: []document.Action{},
+	}
+	byPad := map[string]string{}
+	for _, ref := range refs {
+		cr := document.ConnectionReference{
+			LogicalName: ref.LogicalName, DisplayName: cleanName(ref.DisplayName), Connector: ref.API.Name,
+			Embedded: ref.IsEmbedded, Connection: ref.Connection,
+		}
+		if ref.OwnerID != nil {
+			cr.Owner = *ref.OwnerID
+		}
+		if cr.LogicalName == "" {
+			cr.LogicalName = ref.PadInternalID
+		}
+		doc.ConnectionReferences = append(doc.ConnectionReferences, cr)
+		if ref.PadInternalID != "" {
+			byPad[ref.PadInternalID] = cr.LogicalName
+		}
+	}
+	facts := parseScript(script, byPad)
+	for _, a := range facts.actions {
+		if !a.Disabled {
+			doc.Actions = append(doc.Actions, document.Action{Connector: a.Connector, Operation: a.Operation, Reference: a.Reference})
+		}
+	}
+	var missing []string
+	have := map[string]bool{}
+	for _, b := range bins {
+		if b.Workflow == id {
+			have[b.ID] = true
+			if strings.HasPrefix(b.Data, "missing:") {
+				missing = append(missing, fmt.Sprintf("the data file %s of binary %s (%s)", strings.TrimPrefix(b.Data, "missing:"), b.ID, b.Type))
+			}
+		}
+	}
+	for i, b := range required {
+		required[i] = normalizeID(b)
+		if _, ok := bins[required[i]]; !ok && bins != nil {
+			missing = append(missing, "binary "+required[i])
+		}
+	}
+	if len(required) > 0 || len(have) > 0 {
+		doc.SchemaVersion = document.SchemaV2
+	}
+	sort.Strings(missing)
+	r.res.Flows = append(r.res.Flows, Flow{Doc: doc, Facts: document.AuditFlow{
+		ID: id, Name: name, Location: loc, InSolution: inSolution,
+		RequiredBinaries: nonNil(required), MissingBinaries: nonNil(missing),
+		Actions: nonNilActions(facts.actions), Credentials: nonNilCreds(facts.credentials),
+	}})
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}
+
+func nonNilActions(s []document.AuditAction) []document.AuditAction {
+	if s == nil {
+		return []document.AuditAction{}
+	}
+	return s
+}
+
+func nonNilCreds(s []document.AuditCredential) []document.AuditCredential {
+	if s == nil {
+		return []document.AuditCredential{}
+	}
+	return s
+}
+
+// xmlLine finds the line of an XML syntax error.
+func xmlLine(_ []byte, err error) int {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return se.Line
+	}
+	return 0
+}

@@ -1,0 +1,82 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+)
+
+// Limits bound what an export may make padlock read.
+type Limits struct {
+	MaxFileBytes  int64 // one file (or zip entry), uncompressed
+	MaxTotalBytes int64 // a zip's entries together, uncompressed
+	MaxRatio      int64 // uncompressed / compressed, per entry
+	MaxEntries    int
+}
+
+// DefaultLimits suit the largest real exports with room to spare.
+func DefaultLimits() Limits {
+	return Limits{MaxFileBytes: 64 << 20, MaxTotalBytes: 512 << 20, MaxRatio: 200, MaxEntries: 20000}
+}
+
+// openZip checks every entry before anything is read: no path that
+// escapes the folder, no entry or total over the limits, no suspicious
+// compression ratio (a zip bomb). The reader it returns enforces the size
+// limits again while reading, as headers can lie.
+func openZip(data []byte, lim Limits) (fs.FS, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if errors.Is(err, zip.ErrInsecurePath) {
+		return nil, fmt.Errorf("a zip entry's path escapes the archive's folder")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("not a zip archive: %w", err)
+	}
+	if len(zr.File) > lim.MaxEntries {
+		return nil, fmt.Errorf("zip has %d entries, more than the limit of %d", len(zr.File), lim.MaxEntries)
+	}
+	var total uint64
+	for _, f := range zr.File {
+		if name := strings.TrimSuffix(f.Name, "/"); strings.Contains(name, "\\") || !fs.ValidPath(name) {
+			return nil, fmt.Errorf("zip entry %q escapes the archive's folder", f.Name)
+		}
+		if f.UncompressedSize64 > uint64(lim.MaxFileBytes) {
+			return nil, fmt.Errorf("zip entry %q is %d bytes uncompressed, more than the limit of %d", f.Name, f.UncompressedSize64, lim.MaxFileBytes)
+		}
+		if f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > uint64(lim.MaxRatio) {
+			return nil, fmt.Errorf("zip entry %q expands %d times, more than the limit of %d (a zip bomb?)", f.Name, f.UncompressedSize64/f.CompressedSize64, lim.MaxRatio)
+		}
+		total += f.UncompressedSize64
+	}
+	if total > uint64(lim.MaxTotalBytes) {
+		return nil, fmt.Errorf("zip expands to %d bytes, more than the limit of %d", total, lim.MaxTotalBytes)
+	}
+	return limitedFS{zr, lim.MaxFileBytes}, nil
+}
+
+// limitedFS refuses to read more of a file than the limit.
+type limitedFS struct {
+	fsys fs.FS
+	max  int64
+}
+
+func (l limitedFS) Open(name string) (fs.File, error) { return l.fsys.Open(name) }
+
+func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(b)) > max {
+		return nil, fmt.Errorf("%s is larger than the %d-byte limit", name, max)
+	}
+	return b, nil
+}

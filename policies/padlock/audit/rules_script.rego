@@ -1,0 +1,78 @@
+# Findings about the flow script: its actions, references and secrets.
+package padlock.audit
+
+# METADATA
+# title: Action without its reference
+# description: >-
+#   A cloud connector action points at a connection reference the flow does not have.
+# custom:
+#   id: PL006
+#   severity: warning
+#   domain_rule: Cloud connector actions (padInternalId)
+findings contains object.union(
+	finding(rego.metadata.rule(), id, {
+		"reference": a.reference,
+		"message": sprintf("action %s (%s) of %q uses connection %s, which is none of the flow's connection references", [a.operation, a.connector, input.flows[id].name, a.reference]),
+	}),
+	{"location": script_location(id, a.line)},
+) if {
+	some id, _ in audited
+	some a in input.flows[id].actions
+	not a.known
+}
+
+# METADATA
+# title: Unused reference
+# description: >-
+#   A connection reference that no live cloud connector action uses (a disabled action is not a live use).
+# custom:
+#   id: PL007
+#   severity: info
+#   domain_rule: Cloud connector actions
+findings contains finding(rego.metadata.rule(), id, {
+	"reference": ref.logicalName,
+	"message": sprintf("connection reference %q of %q is used by no live action", [ref.logicalName, flow.name]),
+}) if {
+	some id, flow in audited
+	some ref in flow.connectionReferences
+	not _live_use(id, ref.logicalName)
+}
+
+_live_use(id, name) if {
+	some a in input.flows[id].actions
+	a.reference == name
+	not a.disabled
+}
+
+# METADATA
+# title: Disabled cloud connector action
+# description: >-
+#   A cloud connector action switched off with DISABLE: not a live use of its reference, but worth knowing before the flow is shared.
+# custom:
+#   id: PL012
+#   severity: info
+#   domain_rule: Cloud connector actions
+findings contains object.union(
+	finding(rego.metadata.rule(), id, {
+		"reference": a.reference,
+		"message": sprintf("action %s (%s) of %q is disabled", [a.operation, a.connector, input.flows[id].name]),
+	}),
+	{"location": script_location(id, a.line)},
+) if {
+	some id, _ in audited
+	some a in input.flows[id].actions
+	a.disabled
+}
+
+# METADATA
+# title: Credential written in the script
+# description: >-
+#   A password-like variable SET to a literal, or a literal in an @SENSITIVE variable; the secret itself is never reported.
+# custom:
+#   id: PL011
+#   severity: error
+#   domain_rule: none (security)
+findings contains object.union(finding(rego.metadata.rule(), id, {"message": sprintf("%q sets %s variable %s to a literal value: keep secrets in a credential store, not in the script", [input.flows[id].name, c.why, c.variable])}), {"location": script_location(id, c.line)}) if {
+	some id, _ in audited
+	some c in input.flows[id].credentials
+}
