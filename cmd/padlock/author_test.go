@@ -236,7 +236,7 @@ func TestBundleBuildAndVerify(t *testing.T) {
 	if _, errOut, code := exe(t, dir, "bundle", "build", "-o", signed, "--signing-key", priv, "--revision", "r7"); code != 0 {
 		t.Fatalf("build: exit %d\n%s", code, errOut)
 	}
-	if out, errOut, code := exe(t, dir, "bundle", "verify", "--verification-key", pub, signed); code != 0 || !strings.Contains(out, "signature verified (revision r7, 8 modules)") {
+	if out, errOut, code := exe(t, dir, "bundle", "verify", "--verification-key", pub, signed); code != 0 || !strings.Contains(out, "signature verified (revision r7, ") {
 		t.Errorf("verify: exit %d\n%s%s", code, out, errOut)
 	}
 

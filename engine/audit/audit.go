@@ -85,17 +85,17 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	}
 	// A flow in --docs says who owns it and its references: it stands in
 	// for the exported document of the same id, whose facts remain.
-	given := map[string]bool{}
+	given := map[string]load.Doc{}
 	for _, d := range docs {
 		if m, ok := d.Value.(map[string]any); ok && m["kind"] == string(document.KindDesktopFlow) {
 			id, _ := m["id"].(string)
-			given[id] = true
+			given[id] = d
 		}
 	}
 	input := document.AuditInput{Environment: o.Environment, Flows: map[string]document.AuditFlow{}, CloudFlows: res.CloudFlows}
 	for _, f := range res.Flows {
 		input.Flows[f.Doc.ID] = f.Facts
-		if given[f.Doc.ID] {
+		if _, ok := given[f.Doc.ID]; ok {
 			continue
 		}
 		raw, err := json.Marshal(f.Doc)
@@ -112,7 +112,8 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	}
 	for _, f := range w.Flows {
 		if _, ok := input.Flows[f.ID]; !ok { // a flow from padlock documents
-			input.Flows[f.ID] = document.AuditFlow{ID: f.ID, Name: f.Name, Location: document.Location{File: "documents", Element: "DesktopFlow " + f.ID},
+			origin := given[f.ID]
+			input.Flows[f.ID] = document.AuditFlow{ID: f.ID, Name: f.Name, Location: document.Location{File: origin.File, Line: origin.Line, Element: fmt.Sprintf("document %d", origin.Index)},
 				RequiredBinaries: []string{}, MissingBinaries: []string{}, Actions: liveActions(f), Credentials: []document.AuditCredential{}}
 		}
 	}

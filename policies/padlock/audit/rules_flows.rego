@@ -72,7 +72,7 @@ findings contains finding(rego.metadata.rule(), id, {
 #   id: PL010
 #   severity: error
 #   domain_rule: "5"
-findings contains object.union(finding(rego.metadata.rule(), run.desktopFlow, {"message": sprintf("cloud flow %q (%s) starts desktop flow %q%s, which will fail: %s", [cf.name, run.action, flow.name, _mode(run), concat("; ", _blockers(flow))])}), {"location": cf.location}) if {
+findings contains object.union(object.remove(finding(rego.metadata.rule(), run.desktopFlow, {"message": sprintf("cloud flow %q (%s) starts desktop flow %q%s, which will fail: %s", [cf.name, run.action, flow.name, _mode(run), concat("; ", _blockers(flow))])}), ["location"]), {"location": cf.location}) if {
 	some cf in input.cloudFlows
 	some run in cf.runs
 	flow := audited[run.desktopFlow]

@@ -1,0 +1,257 @@
+package audit_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"encoding/xml"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/audit"
+	"github.com/padlock/padlock/engine/document"
+)
+
+const fixtures = "../../fixtures/audit"
+
+func run(t *testing.T, inputs []string, docs ...string) *audit.Report {
+	t.Helper()
+	eng, err := engine.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep, err := audit.Run(context.Background(), eng, inputs, audit.Options{Environment: "northwind-prod", Docs: docs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+type key struct{ rule, flow, reference, principal string }
+
+func keys(fs []document.Finding) map[key]document.Finding {
+	out := map[key]document.Finding{}
+	for _, f := range fs {
+		out[key{f.Rule, f.FlowName, f.Reference, f.Principal}] = f
+	}
+	return out
+}
+
+// TestEveryRule: the fixture export holds a case for every audit rule.
+func TestEveryRule(t *testing.T) {
+	rep := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
+	if len(rep.Problems) > 0 {
+		t.Fatal(rep.Problems)
+	}
+	want := []struct {
+		k       key
+		message string
+	}{
+		{key{"PL001", "Invoice sync", "nw_sql", ""}, "is not embedded"},
+		{key{"PL002", "Legacy report", "", ""}, "stored in v1"},
+		{key{"PL003", "Invoice sync", "", "user:frank@northwind.example"}, "must bring their own connection"},
+		{key{"PL004", "Invoice sync", "nw_sql", "user:frank@northwind.example"}, "no connected shared_sql connection"},
+		{key{"PL005", "Orphaned expenses", "nw_gone_outlook", "user:gone@northwind.example"}, "no longer owner or co-owner"},
+		{key{"PL006", "Invoice sync", "dddddddd-0000-4000-8000-00000000000d", ""}, "none of the flow's connection references"},
+		{key{"PL007", "Invoice sync", "nw_teams_unused", ""}, "no live action"},
+		{key{"PL008", "Invoice sync", "nw_outlook", ""}, "will not bring it along"},
+		{key{"PL009", "Invoice sync", "", ""}, "b2b2b2b2-0000-4000-8000-000000000002"},
+		{key{"PL010", "Invoice sync", "", ""}, `cloud flow "NightlyRun"`},
+		{key{"PL010", "Legacy report", "", ""}, "stored in v1"},
+		{key{"PL011", "Invoice sync", "", ""}, "DbPassword"},
+		{key{"PL012", "Invoice sync", "nw_sql", ""}, "ExecutePassThroughNativeQuery_V2"},
+	}
+	rules := map[string]bool{}
+	for _, w := range want {
+		rules[w.k.rule] = true
+		found := false
+		for _, f := range rep.Findings {
+			if (key{f.Rule, f.FlowName, f.Reference, f.Principal}) == w.k && strings.Contains(f.Message, w.message) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no finding %+v containing %q", w.k, w.message)
+		}
+	}
+	for _, r := range rep.Rules {
+		if !rules[r.ID] {
+			t.Errorf("rule %s (%s) has no fixture case", r.ID, r.Title)
+		}
+	}
+	// Secrets are never echoed.
+	var buf bytes.Buffer
+	_ = audit.JSON{}.Report(&buf, rep)
+	for _, secret := range []string{"sk-live-1234", "hunter2"} {
+		if strings.Contains(buf.String(), secret) {
+			t.Errorf("the report echoes the secret %q", secret)
+		}
+	}
+	// A finding about a script line names it.
+	for _, f := range rep.Findings {
+		if f.Rule == "PL011" && !strings.Contains(f.Location.Element, "script line") {
+			t.Errorf("PL011 without a script line: %+v", f.Location)
+		}
+	}
+}
+
+// TestLayoutsAgree: the zip and the pac-unpacked folder of one solution
+// give the same findings.
+func TestLayoutsAgree(t *testing.T) {
+	pac := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs/roles.yaml")
+	zip := run(t, []string{fixtures + "/solution.zip"}, fixtures+"/docs/roles.yaml")
+	if len(pac.Problems)+len(zip.Problems) > 0 {
+		t.Fatal(pac.Problems, zip.Problems)
+	}
+	a, b := keys(pac.Findings), keys(zip.Findings)
+	if len(a) != len(b) || len(a) == 0 {
+		t.Fatalf("pac: %d findings, zip: %d", len(a), len(b))
+	}
+	for k := range a {
+		if _, ok := b[k]; !ok {
+			t.Errorf("zip lacks %+v", k)
+		}
+	}
+}
+
+func TestWebAPIDump(t *testing.T) {
+	rep := run(t, []string{fixtures + "/webapi"})
+	if len(rep.Problems) > 0 || rep.Flows != 1 {
+		t.Fatalf("flows %d, problems %v", rep.Flows, rep.Problems)
+	}
+	got := keys(rep.Findings)
+	if _, ok := got[key{"PL011", "Invoice sync", "", ""}]; !ok {
+		t.Errorf("the Web API flow's script was not read: %v", rep.Findings)
+	}
+	for k := range got {
+		if k.rule == "PL002" {
+			t.Errorf("a flow with required binaries was taken for v1")
+		}
+	}
+}
+
+// TestBadInputs: each is reported with its path and why, and the audit
+// goes on with the good input beside them.
+func TestBadInputs(t *testing.T) {
+	rep := run(t, []string{fixtures + "/bad", fixtures + "/pac-solution"})
+	want := map[string]string{
+		"bomb.zip":           "a zip bomb",
+		"escape.zip":         "escapes the archive's folder",
+		"not-a-zip.zip":      "not a zip archive",
+		"malformed-xml":      "malformed XML",
+		"broken-json":        "<ConnectionReferences> is not a JSON array",
+		"customizations.xml": "",
+	}
+	for file, msg := range want {
+		if msg == "" {
+			continue
+		}
+		found := false
+		for _, p := range rep.Problems {
+			if strings.Contains(p.File, file) && strings.Contains(p.Message, msg) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("no problem for %s containing %q: %v", file, msg, rep.Problems)
+		}
+	}
+	if rep.Flows != 2 || len(rep.Findings) == 0 {
+		t.Errorf("the good solution beside the bad inputs was not audited: %d flows", rep.Flows)
+	}
+}
+
+func TestFormats(t *testing.T) {
+	rep := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
+	var sarif bytes.Buffer
+	if err := (audit.SARIF{}).Report(&sarif, rep); err != nil {
+		t.Fatal(err)
+	}
+	var s struct {
+		Version string `json:"version"`
+		Runs    []struct {
+			Tool struct {
+				Driver struct {
+					Rules []struct{ ID string }
+				}
+			}
+			Results []struct {
+				RuleID    string `json:"ruleId"`
+				Level     string
+				Locations []struct {
+					PhysicalLocation struct {
+						ArtifactLocation struct{ URI string }
+					}
+				}
+			}
+		}
+	}
+	if err := json.Unmarshal(sarif.Bytes(), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Version != "2.1.0" || len(s.Runs) != 1 || len(s.Runs[0].Results) != len(rep.Findings) || len(s.Runs[0].Tool.Driver.Rules) != len(rep.Rules) {
+		t.Fatalf("sarif: %s", sarif.String()[:min(400, sarif.Len())])
+	}
+	if s.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
+		t.Error("sarif result without a file")
+	}
+	var junit bytes.Buffer
+	if err := (audit.JUnit{}).Report(&junit, rep); err != nil {
+		t.Fatal(err)
+	}
+	var j struct {
+		Tests    int `xml:"tests,attr"`
+		Failures int `xml:"failures,attr"`
+	}
+	if err := xml.Unmarshal(junit.Bytes(), &j); err != nil || j.Failures != len(rep.Findings) {
+		t.Fatalf("junit: %v %+v", err, j)
+	}
+	var text bytes.Buffer
+	_ = audit.Text{}.Report(&text, rep)
+	if !strings.Contains(text.String(), "Invoice sync  (6f0c1d2e-1111-4a4a-8b8b-000000000001)") {
+		t.Errorf("text is not grouped by flow:\n%s", text.String())
+	}
+}
+
+// TestRealExports audits the trimmed real exports in ../shared/real-exports.
+func TestRealExports(t *testing.T) {
+	const real = "../../../shared/real-exports"
+	if _, err := os.Stat(real); err != nil {
+		t.Skipf("the real exports are not here (%v): they live in ../shared/real-exports beside the project", err)
+	}
+	rep := run(t, []string{real})
+	if len(rep.Problems) > 0 {
+		t.Fatalf("problems: %v", rep.Problems)
+	}
+	if rep.Flows != 4 || rep.CloudFlows != 1 {
+		t.Fatalf("flows %d, cloud flows %d", rep.Flows, rep.CloudFlows)
+	}
+	var buf bytes.Buffer
+	_ = audit.JSON{}.Report(&buf, rep)
+	if strings.Contains(buf.String(), "REDACTED-PW") {
+		t.Error("the report echoes the password")
+	}
+	got := keys(rep.Findings)
+	for _, name := range []string{"UAIC Bot Creation Main Flow - V2", "UAIC Bot Creation Main Flow - V3 - 24/8/2026", "UAIC Bot Creation Main Flow - V4 - 01/09/2026"} {
+		if _, ok := got[key{"PL011", name, "", ""}]; !ok {
+			t.Errorf("%s: the literal password is not found", name)
+		}
+	}
+	disabled := 0
+	for _, f := range rep.Findings {
+		if f.Rule == "PL012" {
+			disabled++
+			if f.FlowName != "UAIC Bot Creation Main Flow - V2" {
+				t.Errorf("a disabled action outside V2: %+v", f)
+			}
+		}
+		if f.Rule == "PL010" {
+			t.Errorf("uch-avp's desktop flow has no cloud connector actions: its cloud runs are fine: %+v", f)
+		}
+	}
+	if disabled != 1 {
+		t.Errorf("want 1 disabled action (in V2), got %d", disabled)
+	}
+}

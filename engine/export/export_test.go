@@ -1,0 +1,120 @@
+package export
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const realExports = "../../../shared/real-exports"
+
+func needReal(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(realExports); err != nil {
+		t.Skipf("the real exports are not here (%v): they live in ../shared/real-exports beside the project", err)
+	}
+}
+
+// TestBotcreation: the zip layout, three versions of one desktop flow.
+func TestBotcreation(t *testing.T) {
+	needReal(t)
+	res := Read([]string{filepath.Join(realExports, "botcreation")}, Options{Environment: "uaic"})
+	if len(res.Problems) > 0 {
+		t.Fatal(res.Problems)
+	}
+	if len(res.Flows) != 3 {
+		t.Fatalf("want 3 desktop flows, got %d", len(res.Flows))
+	}
+	for _, f := range res.Flows {
+		refs := f.Doc.ConnectionReferences
+		if len(refs) != 1 || refs[0].Connector != "/providers/Microsoft.PowerApps/apis/shared_commondataserviceforapps" || refs[0].Embedded || refs[0].Owner != "" {
+			t.Errorf("%s: references %+v", f.Doc.Name, refs)
+		}
+		if len(f.Facts.Actions) != 28 {
+			t.Errorf("%s: %d connector calls, want 28", f.Doc.Name, len(f.Facts.Actions))
+		}
+		ops := map[string]int{}
+		disabled := 0
+		for _, a := range f.Facts.Actions {
+			ops[a.Operation]++
+			if !a.Known || a.Reference != refs[0].LogicalName {
+				t.Errorf("%s: action at script line %d is not linked to its reference by padInternalId", f.Doc.Name, a.Line)
+			}
+			if a.Disabled {
+				disabled++
+			}
+		}
+		if ops["GetItemWithOrganization"] != 1 || ops["UpdateRecordWithOrganization"] != 27 {
+			t.Errorf("%s: operations %v", f.Doc.Name, ops)
+		}
+		wantDisabled := 0
+		if strings.HasSuffix(f.Doc.Name, "- V2") {
+			wantDisabled = 1
+		}
+		if disabled != wantDisabled || len(f.Doc.Actions) != 28-wantDisabled {
+			t.Errorf("%s: %d disabled, %d live; want %d disabled", f.Doc.Name, disabled, len(f.Doc.Actions), wantDisabled)
+		}
+		if f.Doc.SchemaVersion != "v2" || len(f.Facts.MissingBinaries) == 0 {
+			t.Errorf("%s: schema %s, missing binaries %v (the trimmed copy lacks most)", f.Doc.Name, f.Doc.SchemaVersion, f.Facts.MissingBinaries)
+		}
+		if len(f.Facts.Credentials) != 1 || f.Facts.Credentials[0].Variable != "Password" {
+			t.Errorf("%s: credentials %+v", f.Doc.Name, f.Facts.Credentials)
+		}
+		if f.Facts.Location.Line == 0 || !strings.HasSuffix(f.Facts.Location.File, "customizations.xml") {
+			t.Errorf("%s: location %+v", f.Doc.Name, f.Facts.Location)
+		}
+	}
+}
+
+// TestUchAvp: the pac layout, a desktop flow without cloud connector
+// actions and a cloud flow that starts it four times.
+func TestUchAvp(t *testing.T) {
+	needReal(t)
+	res := Read([]string{filepath.Join(realExports, "uch-avp")}, Options{})
+	if len(res.Problems) > 0 {
+		t.Fatal(res.Problems)
+	}
+	if len(res.Flows) != 1 {
+		t.Fatalf("want 1 desktop flow, got %d", len(res.Flows))
+	}
+	f := res.Flows[0]
+	if f.Doc.ID != "2e6975e7-8c20-4f15-9fec-ac412e9a55dd" || f.Doc.Name != "UCH-AVP Automated Valuation Desktop Flow" || len(f.Doc.ConnectionReferences) != 0 || len(f.Facts.Actions) != 0 {
+		t.Errorf("desktop flow %+v", f.Doc)
+	}
+	if strings.ContainsRune(f.Doc.Name, '\u200b') {
+		t.Error("a zero-width space survived in the name")
+	}
+	if len(res.CloudFlows) != 1 {
+		t.Fatalf("want 1 cloud flow, got %d", len(res.CloudFlows))
+	}
+	cf := res.CloudFlows[0]
+	if cf.ID != "821b8546-78cf-f011-bbd3-7c1e5217e110" || len(cf.Runs) != 4 {
+		t.Fatalf("cloud flow %+v", cf)
+	}
+	for _, r := range cf.Runs {
+		if r.DesktopFlow != f.Doc.ID || r.RunMode != "" {
+			t.Errorf("run %+v: want the desktop flow, mode from a parameter", r)
+		}
+	}
+}
+
+func TestScript(t *testing.T) {
+	script := strings.Join([]string{
+		"@SENSITIVE: [Token, Other]",
+		"SET Token TO 'abc'",
+		"SET Token TO $fx''",
+		"SET ApiKey TO $fx'=Env.Get(\"k\")'",
+		"SET UserPassword TO $fx'p@ss'",
+		"SET Name TO 'Ann'",
+		"   DISABLE External.InvokeCloudConnector Connection: 'p1' ConnectorId: 'shared_sql' OperationId: 'Q'",
+		"External.InvokeCloudConnector Connection: 'zz' ConnectorId: 'shared_sql' OperationId: 'R'",
+	}, "\r\n")
+	f := parseScript(script, map[string]string{"p1": "ref_sql"})
+	if len(f.actions) != 2 || !f.actions[0].Disabled || f.actions[0].Reference != "ref_sql" || !f.actions[0].Known || f.actions[1].Known || f.actions[1].Line != 8 {
+		t.Errorf("actions %+v", f.actions)
+	}
+	if len(f.credentials) != 2 || f.credentials[0].Variable != "Token" || f.credentials[0].Why != "sensitive" || f.credentials[1].Variable != "UserPassword" || f.credentials[1].Line != 5 {
+		t.Errorf("credentials %+v", f.credentials)
+	}
+}

@@ -1,0 +1,57 @@
+package export
+
+import (
+	"archive/zip"
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// FuzzParsers feeds arbitrary bytes to every export parser: solution
+// XML, a pac workflow file, cloud flow JSON, Web API JSON, a zip. None may
+// panic; each either reads or reports a problem.
+func FuzzParsers(f *testing.F) {
+	seed := func(kind byte, path string) {
+		if b, err := os.ReadFile(path); err == nil {
+			f.Add(kind, b)
+		}
+	}
+	seed(0, filepath.Join(realExports, "botcreation/customizations.xml"))
+	seed(1, filepath.Join(realExports, "uch-avp/Workflows/UCH-AVPAutomatedValuationDesktopFlow-2E6975E7-8C20-4F15-9FEC-AC412E9A55DD.json.data.xml"))
+	seed(2, filepath.Join(realExports, "uch-avp/Workflows/UCH-AVPValidateProperties-821B8546-78CF-F011-BBD3-7C1E5217E110.json"))
+	seed(3, "../../fixtures/audit/webapi/workflows.json")
+	seed(4, "../../fixtures/audit/solution.zip")
+	seed(0, "../../fixtures/audit/bad/broken-json/customizations.xml")
+	var small bytes.Buffer
+	zw := zip.NewWriter(&small)
+	w, _ := zw.Create("customizations.xml")
+	w.Write([]byte(`<ImportExportXml><Workflows><Workflow WorkflowId="{a}"><Category>6</Category><Definition>"x"</Definition></Workflow></Workflows></ImportExportXml>`))
+	zw.Close()
+	f.Add(byte(4), small.Bytes())
+	f.Add(byte(2), []byte(`{"properties":{"definition":{"actions":{"a":{"inputs":{"host":{"operationId":"RunUIFlow_V2"},"parameters":{"uiFlowId":7}}}}}}}`))
+	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
+		r := &reader{opts: Options{Environment: "env", Limits: Limits{MaxFileBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 100, MaxEntries: 100}}, res: &Result{}}
+		switch kind % 5 {
+		case 0:
+			r.workflowsXML(data, "c.xml", map[string]binary{}, map[string]string{})
+		case 1:
+			r.workflowXML(data, "w.json.data.xml", nil, true)
+		case 2:
+			r.cloudFlow(data, "Workflows/x-6f0c1d2e-3333-4a4a-8b8b-000000000003.json", "")
+		case 3:
+			if isWebAPI(data) {
+				r.webAPI(data, "dump.json")
+			}
+		case 4:
+			if fsys, err := openZip(data, r.opts.Limits); err == nil && isSolution(fsys) {
+				r.solution(fsys, "s.zip")
+			}
+		}
+		for _, fl := range r.res.Flows {
+			if fl.Doc.ID == "" || fl.Doc.Environment != "env" {
+				t.Fatalf("a flow without id or environment: %+v", fl.Doc)
+			}
+		}
+	})
+}
