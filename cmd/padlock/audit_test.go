@@ -1,0 +1,43 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestAuditCommand(t *testing.T) {
+	const fx = "fixtures/audit"
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+		wantErr  string
+	}{
+		{"errors fail by default", []string{"audit", "-e", "northwind-prod", "--docs", fx + "/docs", fx + "/pac-solution"}, 1, "PL001", ""},
+		{"fail-on above every finding", []string{"audit", "--fail-on", "error", "--docs", fx + "/docs/orphan.yaml", fx + "/webapi/workflows.json"}, 1, "PL011", ""},
+		{"nothing at or above warning", []string{"audit", "--fail-on", "warning", "fixtures/example/world/teams.yaml", "fixtures/example/world/connections.yaml"}, 0, "0 errors, 0 warnings", ""},
+		{"an unreadable input exits 2 after reporting the rest", []string{"audit", fx + "/bad/escape.zip", fx + "/pac-solution"}, 2, "Invoice sync", "could not be audited"},
+		{"sarif", []string{"audit", "--format", "sarif", fx + "/pac-solution"}, 1, `"version": "2.1.0"`, ""},
+		{"junit", []string{"audit", "--format", "junit", fx + "/pac-solution"}, 1, "<testsuites", ""},
+		{"bad flag", []string{"audit", "--fail-on", "fatal", fx}, 2, "", "unknown severity"},
+		{"no input", []string{"audit"}, 2, "", "at least one INPUT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := exe(t, "../..", tt.args...)
+			if code != tt.wantCode || !strings.Contains(out, tt.wantOut) || !strings.Contains(errOut, tt.wantErr) {
+				t.Errorf("exit %d (want %d)\nstdout: %.600s\nstderr: %s", code, tt.wantCode, out, errOut)
+			}
+		})
+	}
+	out, _, _ := exe(t, "../..", "audit", "--format", "json", fx+"/pac-solution")
+	var rep struct {
+		Findings []struct{ Rule, Flow, Message string }
+		Rules    []struct{ ID, Severity string }
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Findings) == 0 || len(rep.Rules) != 12 {
+		t.Errorf("json: %v, %d findings, %d rules", err, len(rep.Findings), len(rep.Rules))
+	}
+}
