@@ -18,6 +18,7 @@ func FuzzParsers(f *testing.F) {
 		}
 	}
 	seed(0, filepath.Join(realExports, "botcreation/customizations.xml"))
+	seed(1, "../../fixtures/audit/pac-solution/Workflows/InvoiceSync-6F0C1D2E-1111-4A4A-8B8B-000000000001.json.data.xml")
 	seed(1, filepath.Join(realExports, "uch-avp/Workflows/UCH-AVPAutomatedValuationDesktopFlow-2E6975E7-8C20-4F15-9FEC-AC412E9A55DD.json.data.xml"))
 	seed(2, filepath.Join(realExports, "uch-avp/Workflows/UCH-AVPValidateProperties-821B8546-78CF-F011-BBD3-7C1E5217E110.json"))
 	seed(3, "../../fixtures/audit/webapi/workflows.json")
