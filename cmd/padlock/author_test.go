@@ -2,11 +2,7 @@ package main
 
 import (
 	"bytes"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"errors"
 	"os"
 	"os/exec"
@@ -223,14 +219,13 @@ func TestExplain(t *testing.T) {
 
 func TestBundleBuildAndVerify(t *testing.T) {
 	dir := t.TempDir()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	privPEM, pubPEM, err := packtest.RSAKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
 	priv, pub := filepath.Join(dir, "private.pem"), filepath.Join(dir, "public.pem")
-	write(t, priv, string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})))
-	write(t, pub, string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})))
+	write(t, priv, privPEM)
+	write(t, pub, pubPEM)
 
 	signed := filepath.Join(dir, "signed.tar.gz")
 	if _, errOut, code := exe(t, dir, "bundle", "build", "-o", signed, "--signing-key", priv, "--revision", "r7"); code != 0 {

@@ -4,11 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"fmt"
 	"io"
 	"net"
@@ -210,10 +206,10 @@ func TestSidecarsConvergeOnBundles(t *testing.T) {
 		t.Skip("starts two sidecars")
 	}
 	dir := t.TempDir()
-	k, _ := rsa.GenerateKey(rand.Reader, 2048)
-	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	priv := string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
-	pub := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	priv, pub, err := packtest.RSAKeys()
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	build := func(rev string, data string) []byte {
 		dataDir := filepath.Join(dir, rev)

@@ -3,11 +3,7 @@ package pack_test
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"crypto/x509"
 	"encoding/json"
-	"encoding/pem"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,13 +130,11 @@ func canonical(t *testing.T, v any) string {
 }
 
 func rsaKeys(t *testing.T) (private, public string) {
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	priv, pub, err := packtest.RSAKeys()
 	if err != nil {
 		t.Fatal(err)
 	}
-	der, _ := x509.MarshalPKIXPublicKey(&k.PublicKey)
-	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)})),
-		string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	return priv, pub
 }
 
 func TestSignAndVerify(t *testing.T) {
