@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"io/fs"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -17,6 +18,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/padlock/padlock/engine/pack"
@@ -211,10 +213,21 @@ func TestSidecarsConvergeOnBundles(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	// The bundle carries OPA's decision log mask beside padlock's policies.
+	withMask := fstest.MapFS{"system/log/mask.rego": {Data: []byte("package system.log\n\nmask contains \"/input/principal\"\n")}}
+	if err := fs.WalkDir(policies.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(policies.FS, p)
+			withMask[p] = &fstest.MapFile{Data: b}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
 	build := func(rev string, data string) []byte {
 		dataDir := filepath.Join(dir, rev)
 		write(t, filepath.Join(dataDir, "padlock/config/data.json"), data)
-		b, err := pack.Build(context.Background(), pack.BuildOptions{Policies: policies.FS, Data: os.DirFS(dataDir), Revision: rev, SigningKey: priv})
+		b, err := pack.Build(context.Background(), pack.BuildOptions{Policies: withMask, Data: os.DirFS(dataDir), Revision: rev, SigningKey: priv})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -284,9 +297,15 @@ decision_logs:
 		if !strings.Contains(s.output(), "digest mismatch") {
 			t.Errorf("the refusal of the tampered bundle is not logged:\n%s", s.output())
 		}
-		// Decision logs went to the console, with ids.
+		// Decision logs went to the console, with ids, the principal masked.
 		if !hasDecisionLog(s.output()) {
 			t.Errorf("no decision log on the console:\n%s", s.output())
+		}
+		for _, line := range strings.Split(s.output(), "\n") {
+			if strings.Contains(line, `msg="Decision Log"`) && (strings.Contains(line, "principal:user:dave") || !strings.Contains(line, "/input/principal")) {
+				t.Errorf("the decision log does not mask the principal: %s", line)
+				break
+			}
 		}
 	}
 	if status, _ := a.call(t, "GET", "/health?bundles", ""); status != 500 && status != 200 {

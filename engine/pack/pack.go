@@ -12,6 +12,8 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"sort"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/bundle"
@@ -19,9 +21,30 @@ import (
 	"github.com/padlock/padlock/engine"
 )
 
-// Roots are the data paths a padlock bundle owns. The world (data.world)
-// is not among them: documents stay the sidecar's own.
-func Roots() []string { return []string{"padlock"} }
+// roots are the data paths a bundle owns: the first segment of each
+// module's package and of each data key, except that OPA's decision log
+// mask (package system.log) owns only system/log. The world (data.world)
+// is never among them: documents stay the sidecar's own.
+func roots(parsed map[string]*ast.Module, data map[string]any) []string {
+	set := map[string]bool{}
+	for _, m := range parsed {
+		segs := m.Package.Path[1:] // without "data"
+		root := strings.Trim(segs[:1].String(), `"`)
+		if len(segs) >= 2 && root == "system" && strings.Trim(segs[1].String(), `"`) == "log" {
+			root = "system/log"
+		}
+		set[root] = true
+	}
+	for k := range data {
+		set[k] = true
+	}
+	out := make([]string, 0, len(set))
+	for r := range set {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
 
 // DefaultKeyID names the signing key when none is given.
 const DefaultKeyID = "default"
@@ -56,9 +79,9 @@ func Build(ctx context.Context, o BuildOptions) (*bundle.Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	roots := Roots()
+	rs := roots(parsed, data)
 	b := &bundle.Bundle{
-		Manifest: bundle.Manifest{Revision: o.Revision, Roots: &roots},
+		Manifest: bundle.Manifest{Revision: o.Revision, Roots: &rs},
 		Data:     data,
 	}
 	b.Manifest.SetRegoVersion(ast.RegoV1)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -212,5 +213,46 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
 		}
+	}
+}
+
+// TestConcurrentWritesAndDecisions: decisions keep being answered, and
+// never from a half-applied world, while documents are written and the
+// files reloaded (run with -race).
+func TestConcurrentWritesAndDecisions(t *testing.T) {
+	s, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	done := make(chan struct{})
+	errs := make(chan string, 100)
+	var wg sync.WaitGroup
+	for c := 0; c < 4; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				select {
+				case <-done:
+					return
+				default:
+				}
+				status, body := do(t, "POST", ts.URL+"/v1/decisions", `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`)
+				if status != 200 || body["allow"] != true {
+					errs <- toString(body)
+				}
+			}
+		}()
+	}
+	for i := 0; i < 20; i++ {
+		flow := `{"kind":"DesktopFlow","id":"flow-x","name":"X` + strings.Repeat("x", i) + `","environment":"e","schemaVersion":"v2","connectionReferences":[],"actions":[]}`
+		if status, body := do(t, "PUT", ts.URL+"/v1/documents", flow); status != 200 {
+			t.Errorf("write %d: %v", i, body)
+		}
+		s.Reload(context.Background())
+	}
+	close(done)
+	wg.Wait()
+	select {
+	case e := <-errs:
+		t.Fatalf("a decision changed under concurrent writes: %s", e)
+	default:
 	}
 }
