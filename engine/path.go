@@ -10,6 +10,10 @@ import (
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
+// maxPathQueries bounds the prepared queries kept: paths come from
+// requests, and a client must not grow the map without end.
+const maxPathQueries = 256
+
 // pathQueries prepares a query per data path once, for OPA's Data API.
 type pathQueries struct {
 	mu sync.Mutex
@@ -36,7 +40,9 @@ func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result a
 			e.paths.mu.Unlock()
 			return nil, false, fmt.Errorf("prepare %s: %w", ref, err)
 		}
-		e.paths.m[path] = pq
+		if len(e.paths.m) < maxPathQueries {
+			e.paths.m[path] = pq
+		}
 	}
 	e.paths.mu.Unlock()
 	if err := ctx.Err(); err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"os"
 
@@ -145,7 +146,7 @@ func readInput(stdin io.Reader, name string) ([]byte, error) {
 		return nil, err
 	}
 	if len(b) > maxInput {
-		return nil, os.ErrInvalid
+		return nil, fmt.Errorf("the query is larger than %d bytes", maxInput)
 	}
 	return b, nil
 }
