@@ -26,8 +26,30 @@ type Case struct {
 	Include   []string `json:"include,omitempty"`
 	Documents []any    `json:"documents,omitempty"`
 	// Input is the query; without it the case only checks the documents.
-	Input  map[string]any `json:"input,omitempty"`
-	Expect Expect         `json:"expect"`
+	Input map[string]any `json:"input,omitempty"`
+	// Audit, instead of a query, audits exports; the case's (or table's)
+	// documents are its --docs.
+	Audit  *AuditCase `json:"audit,omitempty"`
+	Expect Expect     `json:"expect"`
+}
+
+// AuditCase says what a case audits.
+type AuditCase struct {
+	// Inputs are exports (solution zips or folders, Web API dumps),
+	// relative to the table file.
+	Inputs      []string `json:"inputs" jsonschema:"minItems=1"`
+	Environment string   `json:"environment,omitempty"`
+}
+
+// ExpectFinding matches one audit finding; only what is stated is checked.
+type ExpectFinding struct {
+	Rule string `json:"rule" jsonschema:"pattern=^PL[0-9]{3}$"`
+	// Flow is the flow's id or name.
+	Flow      string `json:"flow,omitempty"`
+	Reference string `json:"reference,omitempty"`
+	Principal string `json:"principal,omitempty"`
+	// Message must occur in the finding's message.
+	Message string `json:"message,omitempty"`
 }
 
 // Expect states what a case must produce. Only what is stated is checked,
@@ -44,6 +66,10 @@ type Expect struct {
 	// all of them; Warnings likewise for warnings, when stated.
 	Errors   []ExpectProblem `json:"errors,omitempty"`
 	Warnings []ExpectProblem `json:"warnings,omitempty"`
+	// Findings must all be among an audit's findings; none may match an
+	// Absent one.
+	Findings []ExpectFinding `json:"findings,omitempty"`
+	Absent   []ExpectFinding `json:"absent,omitempty"`
 }
 
 // ExpectConnection is the expected connections entry of one reference.
