@@ -18,17 +18,6 @@ func builtin(t testing.TB) []engine.Module {
 	return mods
 }
 
-// replace swaps the decision module for another, keeping the rest.
-func replace(t testing.TB, name, src string) []engine.Module {
-	var out []engine.Module
-	for _, m := range builtin(t) {
-		if m.Name != name {
-			out = append(out, m)
-		}
-	}
-	return append(out, engine.Module{Name: name, Source: src})
-}
-
 // TestTypeCheckerKnowsTheQuerySchema proves that the generated query
 // schema reaches OPA's type checker: a rule reading an input field the
 // schema lacks does not compile, and one reading a known field does.

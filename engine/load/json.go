@@ -14,7 +14,7 @@ import (
 func splitJSON(name string, data []byte) ([]Doc, error) {
 	start := len(data) - len(bytes.TrimLeft(data, " \t\r\n"))
 	if start >= len(data) || data[start] != '[' {
-		raw, err := decodeOne(data, 0)
+		raw, err := decodeOne(data)
 		if err != nil {
 			return nil, err
 		}
@@ -42,7 +42,7 @@ func splitJSON(name string, data []byte) ([]Doc, error) {
 	return docs, nil
 }
 
-func decodeOne(data []byte, _ int) (json.RawMessage, error) {
+func decodeOne(data []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
