@@ -18,20 +18,25 @@ func splitJSON(name string, data []byte) ([]Doc, error) {
 		if err != nil {
 			return nil, err
 		}
-		return []Doc{jsonDoc(name, 0, data, start, raw)}, nil
+		return []Doc{jsonDoc(name, 0, lineAt(data, start), raw)}, nil
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if _, err := dec.Token(); err != nil { // the '['
 		return nil, jsonError(data, dec, err)
 	}
 	var docs []Doc
+	// Lines are counted from the previous document on, not from the start
+	// of the file: a large array stays linear.
+	line, counted := 1, 0
 	for dec.More() {
 		off := skipSpace(data, int(dec.InputOffset()))
+		line += bytes.Count(data[counted:off], []byte{'\n'})
+		counted = off
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return nil, jsonError(data, dec, err)
 		}
-		docs = append(docs, jsonDoc(name, len(docs), data, off, raw))
+		docs = append(docs, jsonDoc(name, len(docs), line, raw))
 	}
 	if _, err := dec.Token(); err != nil { // the ']'
 		return nil, jsonError(data, dec, err)
@@ -54,8 +59,7 @@ func decodeOne(data []byte) (json.RawMessage, error) {
 	return raw, nil
 }
 
-func jsonDoc(name string, index int, file []byte, off int, raw json.RawMessage) Doc {
-	base := lineAt(file, off)
+func jsonDoc(name string, index, base int, raw json.RawMessage) Doc {
 	v, err := normalize(raw)
 	if err != nil { // cannot happen: raw was just decoded
 		v = nil
