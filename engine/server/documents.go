@@ -8,6 +8,7 @@ import (
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // docKey identifies a document for the documents API: kind and id (a
@@ -17,8 +18,8 @@ type docKey struct {
 	ID   string
 }
 
-func keyOf(d load.Doc) (docKey, bool) {
-	m, ok := d.Value.(map[string]any)
+func keyOf(t validate.Typed) (docKey, bool) {
+	m, ok := t.Source.Value.(map[string]any)
 	if !ok {
 		return docKey{}, false
 	}
@@ -34,15 +35,17 @@ func keyOf(d load.Doc) (docKey, bool) {
 // docSet is the documents the world is built from: those read from --docs,
 // with the writes of the documents API applied on top (a write replaces the
 // document of its key; a delete hides it), so that a reload of the files
-// keeps what the API wrote.
+// keeps what the API wrote. Documents are kept as validated against their
+// schemas, so that a write checks only what it brings, then the world's
+// cross-document rules.
 type docSet struct {
-	files []load.Doc
-	api   map[docKey]*load.Doc // nil: deleted
-	order []docKey             // API keys in first-write order
+	files []validate.Typed
+	api   map[docKey]*validate.Typed // nil: deleted
+	order []docKey                   // API keys in first-write order
 }
 
-func (s docSet) with(writes map[docKey]*load.Doc, order []docKey) docSet {
-	next := docSet{files: s.files, api: make(map[docKey]*load.Doc, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
+func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
+	next := docSet{files: s.files, api: make(map[docKey]*validate.Typed, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
 	for k, v := range s.api {
 		next.api[k] = v
 	}
@@ -57,8 +60,8 @@ func (s docSet) with(writes map[docKey]*load.Doc, order []docKey) docSet {
 
 // merged lists the documents in order: files first (each replaced or
 // hidden by an API write of its key), then documents only the API wrote.
-func (s docSet) merged() []load.Doc {
-	out := make([]load.Doc, 0, len(s.files)+len(s.api))
+func (s docSet) merged() []validate.Typed {
+	out := make([]validate.Typed, 0, len(s.files)+len(s.api))
 	fromFiles := map[docKey]bool{}
 	for _, d := range s.files {
 		k, ok := keyOf(d)
@@ -81,10 +84,10 @@ func (s docSet) merged() []load.Doc {
 	return out
 }
 
-func (s docSet) find(k docKey) (load.Doc, bool) {
+func (s docSet) find(k docKey) (validate.Typed, bool) {
 	if w, written := s.api[k]; written {
 		if w == nil {
-			return load.Doc{}, false
+			return validate.Typed{}, false
 		}
 		return *w, true
 	}
@@ -93,14 +96,14 @@ func (s docSet) find(k docKey) (load.Doc, bool) {
 			return d, true
 		}
 	}
-	return load.Doc{}, false
+	return validate.Typed{}, false
 }
 
 // apply validates a candidate document set as a whole and, only if it is
 // valid, makes it the world. Callers hold s.mu.
 func (s *Server) apply(ctx context.Context, next docSet, source string) diag.List {
 	eng := s.eng.Load()
-	w, probs := eng.Assemble(next.merged())
+	w, probs := validate.World(next.merged())
 	if w == nil || probs.HasErrors() {
 		s.metrics.validationFailures.WithLabelValues(source).Inc()
 		return probs
@@ -126,24 +129,20 @@ func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "the body is not a document or an array of documents", probs)
 		return
 	}
-	writes := map[docKey]*load.Doc{}
+	typed, probs := s.eng.Load().Validator().Documents(docs)
+	if len(probs) > 0 {
+		s.metrics.validationFailures.WithLabelValues("api").Inc()
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "refused: nothing was written", probs)
+		return
+	}
+	writes := map[docKey]*validate.Typed{}
 	var order []docKey
-	for i := range docs {
-		k, ok := keyOf(docs[i])
-		if !ok {
-			// Let validation say what is wrong with it.
-			_, probs := s.eng.Load().Validator().Document(docs[i])
-			if len(probs) == 0 {
-				probs = diag.List{docs[i].Problem(diag.Error, "", "a document needs a kind and an id")}
-			}
-			s.metrics.validationFailures.WithLabelValues("api").Inc()
-			writeError(w, http.StatusBadRequest, "invalid_parameter", "invalid document", probs)
-			return
-		}
+	for i := range typed {
+		k, _ := keyOf(typed[i]) // every valid document has a kind and an id
 		if _, dup := writes[k]; !dup {
 			order = append(order, k)
 		}
-		writes[k] = &docs[i]
+		writes[k] = &typed[i]
 	}
 	s.mu.Lock()
 	probs = s.apply(r.Context(), s.docs.with(writes, order), "api")
@@ -164,7 +163,7 @@ func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, d.Value)
+	writeJSON(w, http.StatusOK, d.Source.Value)
 }
 
 // handleDeleteDocument removes a document; the world without it must still
@@ -177,7 +176,7 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return
 	}
-	if probs := s.apply(r.Context(), s.docs.with(map[docKey]*load.Doc{k: nil}, []docKey{k}), "api"); probs.HasErrors() {
+	if probs := s.apply(r.Context(), s.docs.with(map[docKey]*validate.Typed{k: nil}, []docKey{k}), "api"); probs.HasErrors() {
 		writeError(w, http.StatusConflict, "invalid_parameter", "refused: the world without it is invalid", probs)
 		return
 	}

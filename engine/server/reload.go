@@ -12,6 +12,7 @@ import (
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // loadFiles reads --docs at start; any error stops the start.
@@ -31,11 +32,14 @@ func (s *Server) loadFiles(ctx context.Context) error {
 	return nil
 }
 
-func (s *Server) readDocs() ([]load.Doc, diag.List) {
+// readDocs loads and schema-checks the files of --docs.
+func (s *Server) readDocs() ([]validate.Typed, diag.List) {
 	if len(s.cfg.Docs) == 0 {
 		return nil, nil
 	}
-	return load.New(load.Options{}).Paths(s.cfg.Docs...)
+	docs, probs := load.New(load.Options{}).Paths(s.cfg.Docs...)
+	typed, more := s.eng.Load().Validator().Documents(docs)
+	return typed, append(probs, more...)
 }
 
 // Reload rereads --docs. An invalid change is refused whole: the last good
