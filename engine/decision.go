@@ -50,6 +50,12 @@ func (d Decision) Codes() []string {
 	return out
 }
 
+// IsEvalError reports whether the decision is the fail-closed answer to
+// an error, as opposed to a deny by the rules.
+func (d Decision) IsEvalError() bool {
+	return !d.Allow && len(d.Reasons) > 0 && d.Reasons[0].Code == CodeEvalError
+}
+
 // Deny is the fail-closed decision: an error never allows.
 func Deny(code, format string, args ...any) Decision {
 	return Decision{

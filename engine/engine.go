@@ -194,7 +194,7 @@ func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 		return d
 	}
 	d := e.eval(ctx, queryInput(q))
-	if !isEvalError(d) { // errors (a canceled context, say) are not remembered
+	if !d.IsEvalError() { // errors (a canceled context, say) are not remembered
 		cache.put(q, d)
 	}
 	return d
@@ -204,10 +204,6 @@ func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 // explanations), always, bypassing the cache.
 func (e *Engine) DecideTraced(ctx context.Context, q document.Query, tracer topdown.QueryTracer) Decision {
 	return e.eval(ctx, queryInput(q), rego.EvalQueryTracer(tracer))
-}
-
-func isEvalError(d Decision) bool {
-	return len(d.Reasons) > 0 && d.Reasons[0].Code == CodeEvalError
 }
 
 // queryInput builds the AST input directly: no JSON round trip per query.

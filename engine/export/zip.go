@@ -25,8 +25,8 @@ func DefaultLimits() Limits {
 
 // openZip checks every entry before anything is read: no path that
 // escapes the folder, no entry or total over the limits, no suspicious
-// compression ratio (a zip bomb). The reader it returns enforces the size
-// limits again while reading, as headers can lie.
+// compression ratio (a zip bomb). Headers can lie: every read goes through
+// readLimited, which enforces the size limit again.
 func openZip(data []byte, lim Limits) (fs.FS, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if errors.Is(err, zip.ErrInsecurePath) {
@@ -54,16 +54,8 @@ func openZip(data []byte, lim Limits) (fs.FS, error) {
 	if total > uint64(lim.MaxTotalBytes) {
 		return nil, fmt.Errorf("zip expands to %d bytes, more than the limit of %d", total, lim.MaxTotalBytes)
 	}
-	return limitedFS{zr, lim.MaxFileBytes}, nil
+	return zr, nil
 }
-
-// limitedFS refuses to read more of a file than the limit.
-type limitedFS struct {
-	fsys fs.FS
-	max  int64
-}
-
-func (l limitedFS) Open(name string) (fs.File, error) { return l.fsys.Open(name) }
 
 func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 	f, err := fsys.Open(name)

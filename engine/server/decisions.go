@@ -40,7 +40,7 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	}
 	d, id := s.decide(r.Context(), eng, q, input, r)
 	status := http.StatusOK
-	if isEvalError(d) {
+	if d.IsEvalError() {
 		status = http.StatusInternalServerError
 	}
 	writeJSON(w, status, decisionResponse{Decision: d, DecisionID: id})
@@ -78,7 +78,7 @@ func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
 	if path == decisionPath {
 		d, id := s.decide(r.Context(), eng, q, input, r)
 		status := http.StatusOK
-		if isEvalError(d) {
+		if d.IsEvalError() {
 			status = http.StatusInternalServerError
 		}
 		writeJSON(w, status, map[string]any{"result": d, "decision_id": id})
@@ -142,8 +142,4 @@ func toJSON(v any) any {
 	var out any
 	_ = json.Unmarshal(b, &out)
 	return out
-}
-
-func isEvalError(d engine.Decision) bool {
-	return !d.Allow && len(d.Reasons) > 0 && d.Reasons[0].Code == engine.CodeEvalError
 }

@@ -61,7 +61,7 @@ func (m *metrics) observe(action string, d engine.Decision, took time.Duration) 
 	switch {
 	case d.Allow:
 		outcome = "allow"
-	case isEvalError(d):
+	case d.IsEvalError():
 		outcome = "error"
 	}
 	m.decisions.WithLabelValues(action, outcome).Inc()

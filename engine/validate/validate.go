@@ -140,15 +140,24 @@ func Against[T any](v *Validator, name string, d load.Doc) (T, diag.List) {
 
 // Query validates a query input given as generic JSON and decodes it.
 func (v *Validator) Query(value any) (document.Query, diag.List) {
+	return v.queryFrom(value, nil)
+}
+
+// queryFrom validates value and decodes the query from raw, its JSON, which
+// is marshalled from value only when the caller does not have it: the
+// sidecar decodes each request body once per form, not twice.
+func (v *Validator) queryFrom(value any, raw []byte) (document.Query, diag.List) {
 	probs := schemaProblems(v.query.Validate(value), func(ptr, msg string) diag.Problem {
 		return diag.Problem{Severity: diag.Error, File: "input", Pointer: ptr, Message: msg}
 	})
 	if len(probs) > 0 {
 		return document.Query{}, probs
 	}
-	raw, err := json.Marshal(value)
-	if err != nil {
-		return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
+	if raw == nil {
+		var err error
+		if raw, err = json.Marshal(value); err != nil {
+			return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
+		}
 	}
 	q, err := decode[document.Query](raw)
 	if err != nil {
@@ -168,7 +177,7 @@ func (v *Validator) QueryJSON(body []byte) (document.Query, any, diag.List) {
 	if dec.More() {
 		return document.Query{}, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: more than one value"}}
 	}
-	q, probs := v.Query(value)
+	q, probs := v.queryFrom(value, body)
 	return q, value, probs
 }
 
