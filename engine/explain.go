@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/topdown/lineage"
 
@@ -25,32 +26,56 @@ type Rule struct {
 	Line       int    `json:"line"`
 }
 
-// Rules maps every reason code to the rules that produce it.
-func (e *Engine) Rules() map[string][]Rule {
-	out := map[string][]Rule{}
+// ruleMeta is a rule whose # METADATA carries a custom key: reason rules
+// carry "code", audit rules "id".
+type ruleMeta struct {
+	value      string // the custom key's value
+	ref        *ast.AnnotationsRef
+	domainRule string
+	file       string
+	line       int
+}
+
+// annotatedRules lists the rules whose metadata has custom[key], in file
+// and line order.
+func (e *Engine) annotatedRules(key string) []ruleMeta {
+	var out []ruleMeta
 	for _, ref := range e.compiler.GetAnnotationSet().Flatten() {
 		a := ref.Annotations
 		if a == nil || a.Scope != "rule" {
 			continue
 		}
-		code, _ := a.Custom["code"].(string)
-		if code == "" {
+		v, _ := a.Custom[key].(string)
+		if v == "" {
 			continue
 		}
-		r := Rule{Code: code, Title: a.Title, Rule: ref.Path.String()}
+		m := ruleMeta{value: v, ref: ref}
 		if dr, ok := a.Custom["domain_rule"]; ok {
-			r.DomainRule = fmt.Sprint(dr)
-		}
-		if len(ref.Path) > 1 {
-			r.Package = ref.Path[:len(ref.Path)-1].String()
+			m.domainRule = fmt.Sprint(dr)
 		}
 		if loc := ref.Location; loc != nil {
-			r.File, r.Line = loc.File, loc.Row
+			m.file, m.line = loc.File, loc.Row
 		}
-		out[code] = append(out[code], r)
+		out = append(out, m)
 	}
-	for _, rs := range out {
-		sort.Slice(rs, func(i, j int) bool { return rs[i].File+fmt.Sprint(rs[i].Line) < rs[j].File+fmt.Sprint(rs[j].Line) })
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].file != out[j].file {
+			return out[i].file < out[j].file
+		}
+		return out[i].line < out[j].line
+	})
+	return out
+}
+
+// Rules maps every reason code to the rules that produce it.
+func (e *Engine) Rules() map[string][]Rule {
+	out := map[string][]Rule{}
+	for _, m := range e.annotatedRules("code") {
+		r := Rule{Code: m.value, Title: m.ref.Annotations.Title, Rule: m.ref.Path.String(), DomainRule: m.domainRule, File: m.file, Line: m.line}
+		if len(m.ref.Path) > 1 {
+			r.Package = m.ref.Path[:len(m.ref.Path)-1].String()
+		}
+		out[m.value] = append(out[m.value], r)
 	}
 	return out
 }
@@ -117,25 +142,12 @@ type AuditRule struct {
 // AuditRules lists the audit rules (annotations with custom.id), by id.
 func (e *Engine) AuditRules() []AuditRule {
 	var out []AuditRule
-	for _, ref := range e.compiler.GetAnnotationSet().Flatten() {
-		a := ref.Annotations
-		if a == nil || a.Scope != "rule" {
-			continue
-		}
-		id, _ := a.Custom["id"].(string)
-		if id == "" {
-			continue
-		}
-		r := AuditRule{ID: id, Title: a.Title, Description: strings.TrimSpace(a.Description)}
+	for _, m := range e.annotatedRules("id") {
+		a := m.ref.Annotations
+		r := AuditRule{ID: m.value, Title: a.Title, Description: strings.TrimSpace(a.Description), DomainRule: m.domainRule, File: m.file, Line: m.line}
 		r.Severity, _ = a.Custom["severity"].(string)
-		if dr, ok := a.Custom["domain_rule"]; ok {
-			r.DomainRule = fmt.Sprint(dr)
-		}
-		if loc := ref.Location; loc != nil {
-			r.File, r.Line = loc.File, loc.Row
-		}
 		out = append(out, r)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	sort.SliceStable(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out
 }

@@ -260,28 +260,16 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 	sort.Strings(missing)
 	r.res.Flows = append(r.res.Flows, Flow{Doc: doc, Facts: document.AuditFlow{
 		ID: id, Name: name, Location: loc, InSolution: inSolution,
-		RequiredBinaries: nonNil(required), MissingBinaries: nonNil(missing),
-		Actions: nonNilActions(facts.actions), Credentials: nonNilCreds(facts.credentials),
+		RequiredBinaries: orEmpty(required), MissingBinaries: orEmpty(missing),
+		Actions: orEmpty(facts.actions), Credentials: orEmpty(facts.credentials),
 	}})
 }
 
-func nonNil(s []string) []string {
+// orEmpty writes a missing list as [] rather than null: the audit input's
+// schema wants arrays.
+func orEmpty[T any](s []T) []T {
 	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
-func nonNilActions(s []document.AuditAction) []document.AuditAction {
-	if s == nil {
-		return []document.AuditAction{}
-	}
-	return s
-}
-
-func nonNilCreds(s []document.AuditCredential) []document.AuditCredential {
-	if s == nil {
-		return []document.AuditCredential{}
+		return []T{}
 	}
 	return s
 }

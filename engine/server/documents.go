@@ -8,6 +8,7 @@ import (
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/render"
 	"github.com/padlock/padlock/engine/validate"
 )
 
@@ -151,7 +152,7 @@ func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "refused: nothing was written", probs)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"written": len(order), "warnings": nonNil(probs.Warnings())})
+	writeJSON(w, http.StatusOK, map[string]any{"written": len(order), "warnings": render.ProblemsJSON(probs)["warnings"]})
 }
 
 func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
@@ -181,11 +182,4 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
-}
-
-func nonNil(l diag.List) diag.List {
-	if l == nil {
-		return diag.List{}
-	}
-	return l
 }
