@@ -76,16 +76,26 @@ func (s *Server) watch(ctx context.Context) {
 			s.log.Warn("cannot watch documents; SIGHUP still reloads", "err", err)
 		} else {
 			defer w.Close()
+			// A folder that cannot be watched still reloads on SIGHUP; say so
+			// rather than let its changes go unnoticed.
+			watch := func(dir string) {
+				if err := w.Add(dir); err != nil {
+					s.log.Warn("cannot watch a document folder; SIGHUP still reloads it", "folder", dir, "err", err)
+				}
+			}
 			for _, p := range s.cfg.Docs {
+				if info, err := os.Stat(p); err == nil && !info.IsDir() {
+					watch(filepath.Dir(p))
+					continue
+				}
 				_ = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-					if err == nil && d.IsDir() {
-						_ = w.Add(path)
+					if err != nil {
+						s.log.Warn("cannot watch under a document folder; SIGHUP still reloads it", "path", path, "err", err)
+					} else if d.IsDir() {
+						watch(path)
 					}
 					return nil
 				})
-				if info, err := os.Stat(p); err == nil && !info.IsDir() {
-					_ = w.Add(filepath.Dir(p))
-				}
 			}
 			events = w.Events
 		}
