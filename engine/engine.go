@@ -210,7 +210,7 @@ func (e *Engine) DecideTraced(ctx context.Context, q document.Query, tracer topd
 func queryInput(q document.Query) ast.Value {
 	input := ast.NewObject(
 		ast.Item(ast.InternedTerm("action"), ast.StringTerm(q.Action)),
-		ast.Item(ast.InternedTerm("principal"), ast.StringTerm(q.Principal)),
+		ast.Item(ast.InternedTerm("principal"), ast.StringTerm(string(q.Principal))),
 		ast.Item(ast.InternedTerm("flow"), ast.StringTerm(q.Flow)),
 	)
 	if q.Mode != "" {

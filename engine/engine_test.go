@@ -72,7 +72,7 @@ func TestFailsClosed(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			d := eng.Decide(context.Background(), document.Query{Action: "run", Principal: "user:a", Flow: "f"})
+			d := eng.Decide(context.Background(), document.Query{Action: "run", Principal: "user:a@example.com", Flow: "f"})
 			if d.Allow || len(d.Reasons) != 1 || d.Reasons[0].Code != engine.CodeEvalError {
 				t.Fatalf("want a deny with EVAL_ERROR, got %+v", d)
 			}
@@ -87,7 +87,7 @@ func TestCanceledContextDenies(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	d := eng.Decide(ctx, document.Query{Action: "run", Principal: "user:a", Flow: "f"})
+	d := eng.Decide(ctx, document.Query{Action: "run", Principal: "user:a@example.com", Flow: "f"})
 	if d.Allow || d.Reasons[0].Code != engine.CodeEvalError {
 		t.Fatalf("want EVAL_ERROR on a canceled context, got %+v", d)
 	}
@@ -98,7 +98,7 @@ func TestEmptyWorldDeniesWithReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := eng.Decide(context.Background(), document.Query{Action: "run", Principal: "user:a", Flow: "f"})
+	d := eng.Decide(context.Background(), document.Query{Action: "run", Principal: "user:a@example.com", Flow: "f"})
 	if d.Allow || strings.Join(d.Codes(), ",") != "UNKNOWN_FLOW" {
 		t.Fatalf("want UNKNOWN_FLOW, got %+v", d)
 	}

@@ -56,7 +56,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:     "invalid query exits 2 with the schema's message",
-			stdin:    `{"action":"invoke","principal":"user:a","flow":"f"}`,
+			stdin:    `{"action":"invoke","principal":"user:a@example.com","flow":"f"}`,
 			args:     []string{"decide", "-d", world, "-i", "-"},
 			wantCode: 2,
 			wantErr:  []string{"missing properties: 'mode'"},
@@ -70,7 +70,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:     "invalid documents exit 2 and evaluate nothing",
-			stdin:    `{"action":"run","principal":"user:a","flow":"f"}`,
+			stdin:    `{"action":"run","principal":"user:a@example.com","flow":"f"}`,
 			args:     []string{"decide", "-d", "../../fixtures/invalid/truncated.json", "-i", "-"},
 			wantCode: 2,
 			wantErr:  []string{"truncated.json:3: invalid JSON", "nothing was evaluated"},
@@ -96,7 +96,7 @@ func TestDecide(t *testing.T) {
 		},
 		{
 			name:     "no documents: an empty world denies with a reason",
-			stdin:    `{"action":"run","principal":"user:a","flow":"f"}`,
+			stdin:    `{"action":"run","principal":"user:a@example.com","flow":"f"}`,
 			args:     []string{"decide", "-i", "-"},
 			wantCode: 0,
 			wantOut:  []string{"UNKNOWN_FLOW"},

@@ -302,7 +302,7 @@ decision_logs:
 			t.Errorf("no decision log on the console:\n%s", s.output())
 		}
 		for _, line := range strings.Split(s.output(), "\n") {
-			if strings.Contains(line, `msg="Decision Log"`) && (strings.Contains(line, "principal:user:dave") || !strings.Contains(line, "/input/principal")) {
+			if strings.Contains(line, `msg="Decision Log"`) && (strings.Contains(line, "principal:user:dave@example.com") || !strings.Contains(line, "/input/principal")) {
 				t.Errorf("the decision log does not mask the principal: %s", line)
 				break
 			}

@@ -37,12 +37,12 @@ const (
 // DesktopFlow is a Power Automate desktop flow as padlock sees it.
 type DesktopFlow struct {
 	Kind        Kind   `json:"kind" jsonschema:"enum=DesktopFlow"`
-	ID          string `json:"id" jsonschema:"minLength=1"`
+	ID          string `json:"id" jsonschema:"minLength=1,pattern=^(\\S(.*\\S)?)?$"`
 	Name        string `json:"name" jsonschema:"minLength=1"`
 	Environment string `json:"environment" jsonschema:"minLength=1"`
 	// Owner is absent where the source (a solution export) does not say:
 	// then no principal holds the owner role.
-	Owner                string                `json:"owner,omitempty" jsonschema:"minLength=1"`
+	Owner                Principal             `json:"owner,omitempty"`
 	SchemaVersion        string                `json:"schemaVersion" jsonschema:"enum=v1,enum=v2"`
 	ConnectionReferences []ConnectionReference `json:"connectionReferences"`
 	Actions              []Action              `json:"actions"`
@@ -55,9 +55,9 @@ type ConnectionReference struct {
 	Connector   string `json:"connector" jsonschema:"pattern=^(/providers/Microsoft\\.PowerApps/apis/)?[A-Za-z0-9_.\\-]+$"`
 	// Owner is the co-owner who added the reference; absent when unknown,
 	// in which case nobody may embed or unembed it and it is nobody's own.
-	Owner      string `json:"owner,omitempty" jsonschema:"minLength=1"`
-	Embedded   bool   `json:"embedded"`
-	Connection string `json:"connection,omitempty"`
+	Owner      Principal `json:"owner,omitempty"`
+	Embedded   bool      `json:"embedded"`
+	Connection string    `json:"connection,omitempty"`
 }
 
 // Action is one cloud connector action of a flow's script.
@@ -71,33 +71,33 @@ type Action struct {
 // Share records who a flow is shared with, and in which role.
 type Share struct {
 	Kind   Kind    `json:"kind" jsonschema:"enum=Share"`
-	Flow   string  `json:"flow" jsonschema:"minLength=1"`
+	Flow   string  `json:"flow" jsonschema:"minLength=1,pattern=^(\\S(.*\\S)?)?$"`
 	Grants []Grant `json:"grants"`
 }
 
 // Grant gives one principal (a user or a team) one role on a flow.
 type Grant struct {
-	Principal string `json:"principal" jsonschema:"minLength=1"`
-	Role      string `json:"role" jsonschema:"enum=co-owner,enum=user"`
+	Principal Principal `json:"principal"`
+	Role      string    `json:"role" jsonschema:"enum=co-owner,enum=user"`
 }
 
 // Team is a Dataverse team (owner team or Entra-group team); its members hold
 // the team's role on every flow shared with it.
 type Team struct {
-	Kind    Kind     `json:"kind" jsonschema:"enum=Team"`
-	ID      string   `json:"id" jsonschema:"pattern=^team:.+"`
-	Members []string `json:"members" jsonschema:"uniqueItems=true"`
+	Kind    Kind        `json:"kind" jsonschema:"enum=Team"`
+	ID      string      `json:"id" jsonschema:"pattern=^team:\\S+$"`
+	Members []Principal `json:"members" jsonschema:"uniqueItems=true"`
 }
 
 // Connection is one person's authenticated link to one connector in one
 // environment.
 type Connection struct {
-	Kind        Kind   `json:"kind" jsonschema:"enum=Connection"`
-	ID          string `json:"id" jsonschema:"minLength=1"`
-	Connector   string `json:"connector" jsonschema:"pattern=^(/providers/Microsoft\\.PowerApps/apis/)?[A-Za-z0-9_.\\-]+$"`
-	Environment string `json:"environment" jsonschema:"minLength=1"`
-	Owner       string `json:"owner" jsonschema:"minLength=1"`
-	Account     string `json:"account" jsonschema:"format=email"`
+	Kind        Kind      `json:"kind" jsonschema:"enum=Connection"`
+	ID          string    `json:"id" jsonschema:"minLength=1"`
+	Connector   string    `json:"connector" jsonschema:"pattern=^(/providers/Microsoft\\.PowerApps/apis/)?[A-Za-z0-9_.\\-]+$"`
+	Environment string    `json:"environment" jsonschema:"minLength=1"`
+	Owner       Principal `json:"owner"`
+	Account     string    `json:"account" jsonschema:"format=email"`
 	// Status is "Connected" or an error state such as "Error".
 	Status string `json:"status" jsonschema:"minLength=1"`
 }
@@ -108,11 +108,11 @@ type Connection struct {
 // data padlock.config.processReadAllRoles) make the principal an implicit
 // co-owner of every desktop flow in that environment.
 type RoleAssignment struct {
-	Kind        Kind     `json:"kind" jsonschema:"enum=RoleAssignment"`
-	ID          string   `json:"id" jsonschema:"minLength=1"`
-	Environment string   `json:"environment" jsonschema:"minLength=1"`
-	Principal   string   `json:"principal" jsonschema:"minLength=1"`
-	Roles       []string `json:"roles" jsonschema:"minItems=1"`
+	Kind        Kind      `json:"kind" jsonschema:"enum=RoleAssignment"`
+	ID          string    `json:"id" jsonschema:"minLength=1"`
+	Environment string    `json:"environment" jsonschema:"minLength=1"`
+	Principal   Principal `json:"principal"`
+	Roles       []string  `json:"roles" jsonschema:"minItems=1"`
 }
 
 // ConnectorPrefix is the long form's prefix of a connector id.
@@ -127,6 +127,3 @@ func ShortConnector(id string) string {
 	}
 	return id
 }
-
-// IsTeam reports whether a principal id names a team.
-func IsTeam(principal string) bool { return strings.HasPrefix(principal, "team:") }

@@ -16,9 +16,9 @@ const (
 
 // Query is the input of every decision: may principal do action on flow?
 type Query struct {
-	Action    string `json:"action" jsonschema:"enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
-	Principal string `json:"principal" jsonschema:"minLength=1"`
-	Flow      string `json:"flow" jsonschema:"minLength=1"`
+	Action    string    `json:"action" jsonschema:"enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
+	Principal Principal `json:"principal"`
+	Flow      string    `json:"flow" jsonschema:"minLength=1,pattern=^(\\S(.*\\S)?)?$"`
 	// Mode is "console" for run (the default), "attended" or "unattended"
 	// for invoke (required).
 	Mode string `json:"mode,omitempty" jsonschema:"enum=console,enum=attended,enum=unattended"`

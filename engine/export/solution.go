@@ -212,7 +212,7 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 		name = id
 	}
 	doc := document.DesktopFlow{
-		Kind: document.KindDesktopFlow, ID: id, Name: name, Environment: r.opts.Environment, Owner: owner,
+		Kind: document.KindDesktopFlow, ID: id, Name: name, Environment: r.opts.Environment, Owner: document.Principal(owner),
 		SchemaVersion: document.SchemaV1, ConnectionReferences: []document.ConnectionReference{}, Actions: []document.Action{},
 	}
 	byPad := map[string]string{}
@@ -222,7 +222,7 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 			Embedded: ref.IsEmbedded, Connection: ref.Connection,
 		}
 		if ref.OwnerID != nil {
-			cr.Owner = *ref.OwnerID
+			cr.Owner = document.Principal(*ref.OwnerID)
 		}
 		if cr.LogicalName == "" {
 			cr.LogicalName = ref.PadInternalID

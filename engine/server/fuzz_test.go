@@ -20,7 +20,7 @@ func FuzzDecisionHandler(f *testing.F) {
 			f.Add(b)
 		}
 	}
-	for _, s := range []string{``, `{}`, `[]`, `null`, `{"action":"run","principal":"","flow":"f"}`, `{"action":"invoke","principal":"a","flow":"f","mode":"console"}`, `{"a":[[[[[]]]]]}`, "\"\\u0000\""} {
+	for _, s := range []string{``, `{}`, `[]`, `null`, `{"action":"run","principal":"","flow":"f"}`, `{"action":"invoke","principal":"user:a@example.com","flow":"f","mode":"console"}`, `{"a":[[[[[]]]]]}`, "\"\\u0000\""} {
 		f.Add([]byte(s))
 	}
 	s, err := New(context.Background(), Config{Docs: []string{exampleWorld}, Logger: quiet(), MaxBodyBytes: 4096})

@@ -71,7 +71,7 @@ func TestDecisions(t *testing.T) {
 			}},
 		{"deny is a 200", "/v1/decisions", `{"action":"invoke","principal":"user:bob@northwind.example","flow":"flow-invoice-sync","mode":"attended"}`, 200,
 			func(m map[string]any) bool { return m["allow"] == false && len(m["reasons"].([]any)) == 1 }},
-		{"invalid query", "/v1/decisions", `{"action":"invoke","principal":"a","flow":"f"}`, 400,
+		{"invalid query", "/v1/decisions", `{"action":"invoke","principal":"user:a@example.com","flow":"f"}`, 400,
 			func(m map[string]any) bool {
 				return strings.Contains(toString(m["errors"]), "missing properties: 'mode'")
 			}},
@@ -105,7 +105,7 @@ func toString(v any) string { b, _ := json.Marshal(v); return string(b) }
 
 func TestEmptyWorldDenies(t *testing.T) {
 	_, ts := newTestServer(t, Config{})
-	status, body := do(t, "POST", ts.URL+"/v1/decisions", `{"action":"run","principal":"a","flow":"f"}`)
+	status, body := do(t, "POST", ts.URL+"/v1/decisions", `{"action":"run","principal":"user:a@example.com","flow":"f"}`)
 	if status != 200 || body["allow"] != false || !strings.Contains(toString(body["reasons"]), "UNKNOWN_FLOW") {
 		t.Fatalf("%d %v", status, body)
 	}
@@ -154,10 +154,10 @@ func TestDocumentsAPI(t *testing.T) {
 
 func TestRefusedReloadKeepsTheLastGoodWorld(t *testing.T) {
 	dir := t.TempDir()
-	good := `{"kind":"DesktopFlow","id":"f","name":"F","environment":"e","owner":"user:a","schemaVersion":"v2","connectionReferences":[],"actions":[]}`
+	good := `{"kind":"DesktopFlow","id":"f","name":"F","environment":"e","owner":"user:a@example.com","schemaVersion":"v2","connectionReferences":[],"actions":[]}`
 	os.WriteFile(filepath.Join(dir, "flows.json"), []byte(good), 0o644)
 	s, ts := newTestServer(t, Config{Docs: []string{dir}})
-	edit := `{"action":"edit","principal":"user:a","flow":"f"}`
+	edit := `{"action":"edit","principal":"user:a@example.com","flow":"f"}`
 	if _, body := do(t, "POST", ts.URL+"/v1/decisions", edit); body["allow"] != true {
 		t.Fatalf("%v", body)
 	}
@@ -172,7 +172,7 @@ func TestRefusedReloadKeepsTheLastGoodWorld(t *testing.T) {
 	if status != 200 || health["status"] != "degraded" || !strings.Contains(toString(health["errors"]), "flows.json") {
 		t.Fatalf("health: %d %v", status, health)
 	}
-	os.WriteFile(filepath.Join(dir, "flows.json"), []byte(strings.Replace(good, `"user:a"`, `"user:b"`, 1)), 0o644)
+	os.WriteFile(filepath.Join(dir, "flows.json"), []byte(strings.Replace(good, `"user:a@example.com"`, `"user:b@example.com"`, 1)), 0o644)
 	if probs := s.Reload(context.Background()); probs.HasErrors() {
 		t.Fatal(probs)
 	}
@@ -186,7 +186,7 @@ func TestRefusedReloadKeepsTheLastGoodWorld(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	_, ts := newTestServer(t, Config{Token: "s3cret"})
-	q := `{"action":"run","principal":"a","flow":"f"}`
+	q := `{"action":"run","principal":"user:a@example.com","flow":"f"}`
 	if status, _ := do(t, "POST", ts.URL+"/v1/decisions", q); status != 401 {
 		t.Errorf("no token: %d", status)
 	}
@@ -286,7 +286,7 @@ func TestTLS(t *testing.T) {
 	pemBytes, _ := os.ReadFile(cert)
 	pool.AppendCertsFromPEM(pemBytes)
 	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
-	req, _ := http.NewRequest("POST", "https://"+ln.Addr().String()+"/v1/decisions", strings.NewReader(`{"action":"run","principal":"a","flow":"f"}`))
+	req, _ := http.NewRequest("POST", "https://"+ln.Addr().String()+"/v1/decisions", strings.NewReader(`{"action":"run","principal":"user:a@example.com","flow":"f"}`))
 	req.Header.Set("Authorization", "Bearer t0k")
 	resp, err := client.Do(req)
 	if err != nil {

@@ -17,7 +17,11 @@ const (
 	environments = 5
 )
 
-func user(i int) string { return fmt.Sprintf("user:u%03d@example.com", i%users) }
+func user(i int) document.Principal {
+	return document.Principal(fmt.Sprintf("user:u%03d@example.com", i%users))
+}
+
+func team(i int) document.Principal { return document.Principal(fmt.Sprintf("team:t%02d", i%teams)) }
 func env(i int) string  { return fmt.Sprintf("env-%d", i%environments) }
 
 // FlowID is the id of the i-th generated flow.
@@ -30,11 +34,11 @@ func FlowID(i int) string { return fmt.Sprintf("flow-%05d", i) }
 func World(n int) *world.World {
 	w := &world.World{}
 	for t := 0; t < teams; t++ {
-		members := make([]string, 10)
+		members := make([]document.Principal, 10)
 		for m := range members {
 			members[m] = user(t*10 + m)
 		}
-		w.Teams = append(w.Teams, document.Team{Kind: document.KindTeam, ID: fmt.Sprintf("team:t%02d", t), Members: members})
+		w.Teams = append(w.Teams, document.Team{Kind: document.KindTeam, ID: string(team(t)), Members: members})
 	}
 	w.RoleAssignments = append(w.RoleAssignments, document.RoleAssignment{
 		Kind: document.KindRoleAssignment, ID: "ra-admins", Environment: env(0), Principal: "team:t00", Roles: []string{"System Administrator"},
@@ -63,7 +67,7 @@ func World(n int) *world.World {
 		}
 		w.Flows = append(w.Flows, f)
 		w.Shares = append(w.Shares, document.Share{Kind: document.KindShare, Flow: f.ID, Grants: []document.Grant{
-			{Principal: fmt.Sprintf("team:t%02d", (i+3)%teams), Role: document.RoleCoOwner},
+			{Principal: team(i + 3), Role: document.RoleCoOwner},
 			{Principal: user(i + 1), Role: document.RoleCoOwner},
 			{Principal: user(i + 2), Role: document.RoleUser},
 		}})

@@ -100,17 +100,19 @@ func (v *Validator) Document(d load.Doc) (Typed, diag.List) {
 	}
 	t := Typed{Source: d, Kind: document.Kind(kind)}
 	var err error
+	// Every principal is compared in its canonical spelling from here on:
+	// "Frank@X" and "user:frank@x" name one person.
 	switch t.Kind {
 	case document.KindDesktopFlow:
-		t.Value, err = decode[document.DesktopFlow](d.JSON)
+		t.Value, err = decodeCanonical(d.JSON, document.DesktopFlow.Canonical)
 	case document.KindShare:
-		t.Value, err = decode[document.Share](d.JSON)
+		t.Value, err = decodeCanonical(d.JSON, document.Share.Canonical)
 	case document.KindTeam:
-		t.Value, err = decode[document.Team](d.JSON)
+		t.Value, err = decodeCanonical(d.JSON, document.Team.Canonical)
 	case document.KindConnection:
-		t.Value, err = decode[document.Connection](d.JSON)
+		t.Value, err = decodeCanonical(d.JSON, document.Connection.Canonical)
 	case document.KindRoleAssignment:
-		t.Value, err = decode[document.RoleAssignment](d.JSON)
+		t.Value, err = decodeCanonical(d.JSON, document.RoleAssignment.Canonical)
 	}
 	if err != nil { // the schema and the Go type disagree: a padlock bug, still not a panic
 		return Typed{}, diag.List{d.Problem(diag.Error, "", "decode %s: %v", kind, err)}
@@ -159,7 +161,7 @@ func (v *Validator) queryFrom(value any, raw []byte) (document.Query, diag.List)
 			return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 		}
 	}
-	q, err := decode[document.Query](raw)
+	q, err := decodeCanonical(raw, document.Query.Canonical)
 	if err != nil {
 		return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 	}
@@ -179,6 +181,15 @@ func (v *Validator) QueryJSON(body []byte) (document.Query, any, diag.List) {
 	}
 	q, probs := v.queryFrom(value, body)
 	return q, value, probs
+}
+
+// decodeCanonical decodes a valid document and canonicalises it.
+func decodeCanonical[T any](raw []byte, canonical func(T) T) (T, error) {
+	t, err := decode[T](raw)
+	if err != nil {
+		return t, err
+	}
+	return canonical(t), nil
 }
 
 func decode[T any](raw []byte) (T, error) {

@@ -62,22 +62,72 @@ func World(docs []Typed) (*world.World, diag.List) {
 				probs = append(probs, t.Source.Problem(diag.Error, "/flow", "share of unknown flow %q: no DesktopFlow has this id", d.Flow))
 			}
 			for i, g := range d.Grants {
-				probs = append(probs, teamProblem(t, fmt.Sprintf("/grants/%d/principal", i), g.Principal, teams)...)
+				probs = append(probs, teamProblem(t, fmt.Sprintf("/grants/%d/principal", i), string(g.Principal), teams)...)
 			}
 		case document.Team:
 			for i, m := range d.Members {
-				if document.IsTeam(m) {
+				if m.IsTeam() {
 					probs = append(probs, t.Source.Problem(diag.Error, fmt.Sprintf("/members/%d", i), "team %q lists team %q as a member: Dataverse teams do not nest", d.ID, m))
 				}
 			}
 		case document.RoleAssignment:
-			probs = append(probs, teamProblem(t, "/principal", d.Principal, teams)...)
+			probs = append(probs, teamProblem(t, "/principal", string(d.Principal), teams)...)
 		}
 	}
+	probs = append(probs, lonePrincipals(docs, w)...)
 	if probs.HasErrors() {
 		return nil, probs
 	}
 	return w, probs
+}
+
+// lonePrincipals warns about a user who is granted something (in a Share
+// or a RoleAssignment) but appears nowhere else in the world: no team, no
+// connection, no flow or reference they own, no other grant. That is how
+// a typo in an e-mail looks, and it would otherwise only show as a silent
+// NO_ACCESS.
+func lonePrincipals(docs []Typed, w *world.World) diag.List {
+	seen := map[document.Principal]int{}
+	for _, f := range w.Flows {
+		seen[f.Owner]++
+		for _, r := range f.ConnectionReferences {
+			seen[r.Owner]++
+		}
+	}
+	for _, s := range w.Shares {
+		for _, g := range s.Grants {
+			seen[g.Principal]++
+		}
+	}
+	for _, t := range w.Teams {
+		for _, m := range t.Members {
+			seen[m]++
+		}
+	}
+	for _, c := range w.Connections {
+		seen[c.Owner]++
+	}
+	for _, ra := range w.RoleAssignments {
+		seen[ra.Principal]++
+	}
+	var probs diag.List
+	warn := func(t Typed, ptr string, p document.Principal) {
+		if !p.IsTeam() && seen[p] == 1 {
+			probs = append(probs, t.Source.Problem(diag.Warning, ptr,
+				"%s appears nowhere else in the world (no team, connection, owned flow or other grant): is it misspelt?", p))
+		}
+	}
+	for _, t := range docs {
+		switch d := t.Value.(type) {
+		case document.Share:
+			for i, g := range d.Grants {
+				warn(t, fmt.Sprintf("/grants/%d/principal", i), g.Principal)
+			}
+		case document.RoleAssignment:
+			warn(t, "/principal", d.Principal)
+		}
+	}
+	return probs
 }
 
 func teamProblem(t Typed, ptr, principal string, teams map[string]bool) diag.List {

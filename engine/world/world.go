@@ -45,14 +45,15 @@ func (w *World) Data() map[string]any {
 	for _, s := range w.Shares {
 		byPrincipal := child(grants, s.Flow)
 		for _, g := range s.Grants {
-			child(byPrincipal, g.Principal)[g.Role] = true
+			child(byPrincipal, string(g.Principal))[g.Role] = true
 		}
 	}
 	teams := make(map[string]any, len(w.Teams))
 	memberOf := map[string]any{}
 	for _, t := range w.Teams {
 		teams[t.ID] = strings(t.Members)
-		for _, m := range t.Members {
+		for _, p := range t.Members {
+			m := string(p)
 			list, _ := memberOf[m].([]any)
 			memberOf[m] = append(list, t.ID)
 		}
@@ -60,17 +61,18 @@ func (w *World) Data() map[string]any {
 	roles := map[string]any{}
 	for _, ra := range w.RoleAssignments {
 		env := child(roles, ra.Environment)
-		list, _ := env[ra.Principal].([]any)
-		env[ra.Principal] = append(list, strings(ra.Roles)...)
+		p := string(ra.Principal)
+		list, _ := env[p].([]any)
+		env[p] = append(list, strings(ra.Roles)...)
 	}
 	conns := map[string]any{}
 	for _, c := range w.Connections {
-		byConnector := child(child(conns, c.Owner), c.Environment)
+		byConnector := child(child(conns, string(c.Owner)), c.Environment)
 		short := document.ShortConnector(c.Connector)
 		list, _ := byConnector[short].([]any)
 		byConnector[short] = append(list, map[string]any{
 			"id": c.ID, "connector": short, "environment": c.Environment,
-			"owner": c.Owner, "account": c.Account, "status": c.Status,
+			"owner": string(c.Owner), "account": c.Account, "status": c.Status,
 		})
 	}
 	return map[string]any{
@@ -88,7 +90,7 @@ func flowData(f document.DesktopFlow) map[string]any {
 			"embedded":    r.Embedded,
 		}
 		setIf(m, "displayName", r.DisplayName)
-		setIf(m, "owner", r.Owner)
+		setIf(m, "owner", string(r.Owner))
 		setIf(m, "connection", r.Connection)
 		refs[i] = m
 	}
@@ -104,7 +106,7 @@ func flowData(f document.DesktopFlow) map[string]any {
 		"id": f.ID, "name": f.Name, "environment": f.Environment,
 		"schemaVersion": f.SchemaVersion, "connectionReferences": refs, "actions": actions,
 	}
-	setIf(m, "owner", f.Owner)
+	setIf(m, "owner", string(f.Owner))
 	return m
 }
 
@@ -125,10 +127,10 @@ func child(m map[string]any, k string) map[string]any {
 	return c
 }
 
-func strings(s []string) []any {
+func strings[T ~string](s []T) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
-		out[i] = v
+		out[i] = string(v)
 	}
 	return out
 }
