@@ -131,7 +131,7 @@ func TestValidate(t *testing.T) {
 	os.WriteFile(bad, []byte("kind: Share\nflow: ghost\ngrants:\n  - principal: team:nobody\n    role: admin\n"), 0o644)
 
 	out, errOut, code := padlock(t, "", "validate", world)
-	if code != 0 || !strings.Contains(out, "valid: 20 documents (4 flows, 3 shares, 2 teams, 9 connections") {
+	if code != 0 || !strings.Contains(out, "valid: 21 documents (4 flows, 3 shares, 2 teams, 10 connections") {
 		t.Errorf("valid world: exit %d\n%s%s", code, out, errOut)
 	}
 	_, errOut, code = padlock(t, "", "validate", bad)

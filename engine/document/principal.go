@@ -99,12 +99,6 @@ func (r RoleAssignment) Canonical() RoleAssignment {
 	return r
 }
 
-// Canonical returns the query with its principal in canonical form.
-func (q Query) Canonical() Query {
-	q.Principal = q.Principal.Canonical()
-	return q
-}
-
 func canonicalOptional(p Principal) Principal {
 	if p == "" {
 		return ""

@@ -161,7 +161,10 @@ func (v *Validator) queryFrom(value any, raw []byte) (document.Query, diag.List)
 			return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 		}
 	}
-	q, err := decodeCanonical(raw, document.Query.Canonical)
+	// The query is decided as sent: the policy canonicalises its principal
+	// (padlock.principals), so that plain OPA with padlock's bundle answers
+	// alike and messages echo the caller's spelling.
+	q, err := decode[document.Query](raw)
 	if err != nil {
 		return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 	}

@@ -13,6 +13,7 @@ package padlock.authz
 import data.padlock.byoc
 import data.padlock.connections
 import data.padlock.flows
+import data.padlock.principals
 import data.padlock.roles
 
 # METADATA
@@ -49,11 +50,16 @@ actions := {"run", "invoke", "edit", "share", "delete", "embed", "unembed", "use
 flow := flows.flow(input.flow)
 
 # METADATA
+# title: Principal
+# description: The queried principal in canonical form; messages echo input.principal as the caller wrote it.
+principal := principals.canonical(input.principal)
+
+# METADATA
 # title: Role
 # description: The principal's strongest role on the flow; none for an unknown flow.
 default role := "none"
 
-role := roles.role(flow, input.principal)
+role := roles.role(flow, principal)
 
 # METADATA
 # title: Has access
@@ -75,7 +81,7 @@ runs := {"run", "invoke"}
 # description: For a run or invoke the principal may attempt, one entry per connection reference.
 default run_connections := []
 
-run_connections := connections.plan(flow, input.principal, role) if {
+run_connections := connections.plan(flow, principal, role) if {
 	input.action in runs
 	access
 }
@@ -88,5 +94,5 @@ default byoc_dialog := false
 byoc_dialog if {
 	input.action == "run"
 	allow
-	byoc.shown(flow, input.principal, run_connections)
+	byoc.shown(flow, principal, run_connections)
 }

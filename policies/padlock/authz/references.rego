@@ -4,6 +4,7 @@
 #   reference of a flow (domain.md rules 1 to 4).
 package padlock.authz
 
+import data.padlock.connections
 import data.padlock.flows
 import data.padlock.roles
 
@@ -46,7 +47,7 @@ deny contains {
 } if {
 	input.action in {"embed", "unembed"}
 	access
-	not reference.owner == input.principal
+	not reference.owner == principal
 }
 
 # METADATA
@@ -54,7 +55,10 @@ deny contains {
 # description: |
 #   Sharing a flow never grants access to the connections under it. Only the
 #   reference's owner uses its connection, and the other co-owners only once
-#   it is embedded; run-only users never get embedded references.
+#   it is embedded; a run-only user always brings their own, even for a
+#   reference they added while a co-owner. The answer is the run plan's: use
+#   is allowed exactly where a run would not ask for the principal's own
+#   connection (connections.source).
 # custom:
 #   code: CONNECTION_NOT_SHARED
 #   domain_rule: 1, 2, 4
@@ -65,13 +69,7 @@ deny contains {
 } if {
 	input.action == "use"
 	access
-	not reference.owner == input.principal
-	not _embedded_for_co_owners
-}
-
-_embedded_for_co_owners if {
-	reference.embedded
-	roles.editor(role)
+	connections.source(reference, principal, role) == "byoc"
 }
 
 _not_shared_message := sprintf("%s is a run-only user of flow %q: run-only users never get the connection under reference %q, embedded or not, and must bring their own", [input.principal, flow.name, reference.logicalName]) if {

@@ -28,3 +28,16 @@ test_run_only_user_never_uses_embedded if {
 		with data.padlock.config as {"processReadAllRoles": []}
 	d2.allow
 }
+
+test_run_only_reference_owner_brings_their_own if {
+	# u added r while a co-owner, then was made run-only (rule 2).
+	w := json.patch(world, [{"op": "replace", "path": "/flows/f/connectionReferences/0/owner", "value": "user:u"}])
+	d := data.padlock.authz.decision with input as {"action": "use", "principal": "user:u", "flow": "f", "reference": "r"}
+		with data.world as w
+		with data.padlock.config as {"processReadAllRoles": []}
+	codes(d) == {"CONNECTION_NOT_SHARED"}
+}
+
+test_use_canonicalises_the_principal if {
+	decide({"action": "use", "principal": "user:O", "flow": "f", "reference": "r"}).allow
+}

@@ -1,0 +1,106 @@
+package engine_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/world"
+)
+
+// randomWorld generates a small world where every combination the rules
+// care about turns up: references owned by the owner, by co-owners, by
+// people later made run-only, by nobody; embedded or not; grants direct,
+// through teams and through security roles.
+func randomWorld(r *rand.Rand) (*world.World, []document.Principal) {
+	people := []document.Principal{"user:a@x.example", "user:b@x.example", "user:c@x.example", "user:d@x.example", "user:e@x.example"}
+	pick := func() document.Principal { return people[r.IntN(len(people))] }
+	w := &world.World{}
+	w.Teams = append(w.Teams, document.Team{Kind: document.KindTeam, ID: "team:t", Members: []document.Principal{pick(), pick()}})
+	if w.Teams[0].Members[0] == w.Teams[0].Members[1] {
+		w.Teams[0].Members = w.Teams[0].Members[:1]
+	}
+	if r.IntN(3) == 0 {
+		w.RoleAssignments = append(w.RoleAssignments, document.RoleAssignment{
+			Kind: document.KindRoleAssignment, ID: "ra", Environment: "env", Principal: pick(), Roles: []string{"System Customizer"},
+		})
+	}
+	roles := []string{document.RoleCoOwner, document.RoleUser}
+	for i := range 3 {
+		f := document.DesktopFlow{Kind: document.KindDesktopFlow, ID: fmt.Sprintf("f%d", i), Name: fmt.Sprintf("F%d", i), Environment: "env",
+			SchemaVersion: document.SchemaV2, Actions: []document.Action{}}
+		if r.IntN(4) > 0 {
+			f.Owner = pick()
+		}
+		for k := range 1 + r.IntN(3) {
+			ref := document.ConnectionReference{LogicalName: fmt.Sprintf("r%d", k), Connector: "shared_sql", Embedded: r.IntN(2) == 0}
+			if r.IntN(4) > 0 {
+				ref.Owner = pick()
+			}
+			f.ConnectionReferences = append(f.ConnectionReferences, ref)
+		}
+		w.Flows = append(w.Flows, f)
+		s := document.Share{Kind: document.KindShare, Flow: f.ID}
+		for range r.IntN(4) {
+			s.Grants = append(s.Grants, document.Grant{Principal: pick(), Role: roles[r.IntN(2)]})
+		}
+		if r.IntN(2) == 0 {
+			s.Grants = append(s.Grants, document.Grant{Principal: "team:t", Role: roles[r.IntN(2)]})
+		}
+		w.Shares = append(w.Shares, s)
+	}
+	for _, p := range people {
+		if r.IntN(2) == 0 {
+			w.Connections = append(w.Connections, document.Connection{Kind: document.KindConnection, ID: "conn-" + string(p),
+				Connector: "shared_sql", Environment: "env", Owner: p, Account: "x@x.example", Status: "Connected"})
+		}
+	}
+	return w, people
+}
+
+// TestUseAgreesWithTheRunPlan: for every principal and reference, use is
+// allowed exactly when the console run plan would not make that principal
+// bring their own connection for it (domain.md rules 2, 4 and 6), whatever
+// the role. Checked over generated worlds.
+func TestUseAgreesWithTheRunPlan(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.WithDecisionCache(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(9, 2))
+	checked := 0
+	for n := range 60 {
+		w, people := randomWorld(r)
+		if err := eng.SetWorld(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range w.Flows {
+			for _, p := range people {
+				run := eng.Decide(ctx, document.Query{Action: document.ActionRun, Principal: p, Flow: f.ID, Mode: "console"})
+				plan := map[string]string{}
+				for _, c := range run.Connections {
+					plan[c.Reference] = c.Source
+				}
+				for _, ref := range f.ConnectionReferences {
+					use := eng.Decide(ctx, document.Query{Action: document.ActionUse, Principal: p, Flow: f.ID, Reference: ref.LogicalName})
+					if use.Role != run.Role {
+						t.Fatalf("world %d, %s, %s: use says role %s, run says %s", n, f.ID, p, use.Role, run.Role)
+					}
+					want := run.Role != "none" && plan[ref.LogicalName] != "byoc"
+					if use.Allow != want {
+						t.Fatalf("world %d, %s, %s, reference %s (owner %q, embedded %v): role %s, run plan source %q, but use allow=%v %v",
+							n, f.ID, p, ref.LogicalName, ref.Owner, ref.Embedded, run.Role, plan[ref.LogicalName], use.Allow, use.Codes())
+					}
+					checked++
+				}
+			}
+		}
+	}
+	if checked < 500 {
+		t.Fatalf("only %d (principal, reference) pairs checked", checked)
+	}
+}
