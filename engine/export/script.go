@@ -7,19 +7,6 @@ import (
 	"github.com/padlock/padlock/engine/document"
 )
 
-// A statement such as
-//
-//	External.InvokeCloudConnector Connection: '<padInternalId>' ConnectorId: '/providers/...' OperationId: 'Op' ...
-//
-// possibly switched off with a leading DISABLE.
-var invokeRE = regexp.MustCompile(`^\s*(DISABLE\s+)?External\.InvokeCloudConnector\s+Connection:\s*'([^']*)'\s+ConnectorId:\s*'([^']*)'\s+OperationId:\s*'([^']*)'`)
-
-// SET <variable> TO <value>, possibly disabled.
-var setRE = regexp.MustCompile(`^\s*(?:DISABLE\s+)?SET\s+([A-Za-z_][A-Za-z0-9_]*)\s+TO\s+(.*?)\s*$`)
-
-// @SENSITIVE: [A, B]
-var sensitiveRE = regexp.MustCompile(`^\s*@SENSITIVE:\s*\[([^\]]*)\]`)
-
 var passwordLike = regexp.MustCompile(`(?i)(pass(word|wd)?|pwd|secret|token|api_?key|credential)`)
 
 // scriptFacts is what padlock reads from a flow script.
@@ -29,50 +16,70 @@ type scriptFacts struct {
 }
 
 // parseScript finds the cloud connector actions (linked to references by
-// padInternalId) and the credentials written as literals. Values are
-// never kept: a finding names the variable and the line only.
+// padInternalId) and the credentials written as literals, over the
+// statements of robin.go's tokenizer. Values are never kept: a finding
+// names the variable and the line only.
 func parseScript(script string, refByPadID map[string]string) scriptFacts {
 	var f scriptFacts
+	stmts := statements(script)
 	sensitive := map[string]bool{}
-	lines := strings.Split(strings.ReplaceAll(script, "\r\n", "\n"), "\n")
-	for _, l := range lines {
-		if m := sensitiveRE.FindStringSubmatch(l); m != nil {
-			for _, v := range strings.Split(m[1], ",") {
-				sensitive[strings.TrimSpace(v)] = true
+	for _, s := range stmts {
+		if w := s.tokens[0]; w.kind == tokWord && w.text == "@SENSITIVE:" {
+			for _, t := range s.tokens[1:] {
+				for _, v := range strings.FieldsFunc(t.text, func(r rune) bool { return r == '[' || r == ']' || r == ',' }) {
+					sensitive[v] = true
+				}
 			}
 		}
 	}
-	for i, l := range lines {
-		if m := invokeRE.FindStringSubmatch(l); m != nil {
-			ref, known := refByPadID[m[2]]
-			if !known {
-				ref = m[2]
-			}
-			f.actions = append(f.actions, document.AuditAction{
-				Connector: m[3], Operation: m[4], Reference: ref, Known: known, Disabled: m[1] != "", Line: i + 1,
-			})
+	for _, s := range stmts {
+		ts, disabled := s.tokens, false
+		if ts[0].kind == tokWord && ts[0].text == "DISABLE" {
+			ts, disabled = ts[1:], true
+		}
+		if len(ts) == 0 || ts[0].kind != tokWord {
 			continue
 		}
-		if m := setRE.FindStringSubmatch(l); m != nil && isLiteral(m[2]) {
-			switch {
-			case sensitive[m[1]]:
-				f.credentials = append(f.credentials, document.AuditCredential{Variable: m[1], Why: "sensitive", Line: i + 1})
-			case passwordLike.MatchString(m[1]):
-				f.credentials = append(f.credentials, document.AuditCredential{Variable: m[1], Why: "password-like", Line: i + 1})
+		switch ts[0].text {
+		case "External.InvokeCloudConnector":
+			if a, ok := invokeAction(ts[1:], refByPadID); ok {
+				a.Disabled, a.Line = disabled, s.line
+				f.actions = append(f.actions, a)
+			}
+		case "SET":
+			if len(ts) < 4 || ts[1].kind != tokWord || ts[2].kind != tokWord || ts[2].text != "TO" || !isLiteralValue(ts[3:]) {
+				continue
+			}
+			switch name := ts[1].text; {
+			case sensitive[name]:
+				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "sensitive", Line: s.line})
+			case passwordLike.MatchString(name):
+				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "password-like", Line: s.line})
 			}
 		}
 	}
 	return f
 }
 
-// isLiteral: a non-empty text literal, 'text' or $fx'text', as opposed to
-// a formula ($fx'=...'), a variable (%x%) or an empty value.
-func isLiteral(v string) bool {
-	v = strings.TrimSpace(v)
-	v = strings.TrimPrefix(v, "$fx")
-	if len(v) < 3 || v[0] != '\'' || v[len(v)-1] != '\'' {
-		return false
+// invokeAction reads the parameters of External.InvokeCloudConnector:
+// Connection: '<padInternalId>' ConnectorId: '...' OperationId: '...'.
+func invokeAction(ts []token, refByPadID map[string]string) (document.AuditAction, bool) {
+	params := map[string]string{}
+	for i := 0; i+1 < len(ts); i++ {
+		if ts[i].kind == tokWord && strings.HasSuffix(ts[i].text, ":") && ts[i+1].kind == tokText {
+			params[strings.TrimSuffix(ts[i].text, ":")] = ts[i+1].text
+			i++
+		}
 	}
-	inner := v[1 : len(v)-1]
-	return inner != "" && !strings.HasPrefix(inner, "=") && !strings.Contains(inner, "%")
+	pad, hasConn := params["Connection"]
+	connector, hasConnector := params["ConnectorId"]
+	op, hasOp := params["OperationId"]
+	if !hasConn || !hasConnector || !hasOp {
+		return document.AuditAction{}, false
+	}
+	ref, known := refByPadID[pad]
+	if !known {
+		ref = pad
+	}
+	return document.AuditAction{Connector: connector, Operation: op, Reference: ref, Known: known}, true
 }

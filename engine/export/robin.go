@@ -1,0 +1,193 @@
+package export
+
+import "strings"
+
+// The flow script is PAD's "Robin" language. padlock does not need its
+// grammar, only its statements, their words and their text literals, so
+// that every script rule (cloud connector actions, credentials) reads
+// literals the same way. The literal forms:
+//
+//	'text'            plain text, as action parameters write it
+//	$'''text'''       text with %variable% interpolation, may span lines
+//	$fx'text'         Power Fx text; $fx'=expr' is a formula, not a literal
+//	$fx'''text'''     the same, triple-quoted
+//
+// A backslash escapes the next character ('\'' is a quote, '\%' a percent
+// sign that does not start an interpolation). %name% outside a literal is
+// a variable or expression, never a literal. /# ... #/ is a comment.
+
+// tokenKind says what a token is.
+type tokenKind int
+
+const (
+	tokWord tokenKind = iota // a keyword, a name, an operator: anything unquoted
+	tokText                  // a text literal
+	tokExpr                  // %expression% outside a literal
+)
+
+// token is one lexical unit of a statement.
+type token struct {
+	kind tokenKind
+	// text is the word as written, the literal's value with escapes
+	// resolved, or the expression between its percent signs.
+	text string
+	// interpolated: a literal that contains %...%, so its value is not
+	// known from the script alone.
+	interpolated bool
+	// formula: a $fx literal whose text starts with "=".
+	formula bool
+}
+
+// statement is one line of script, or more where a literal spans lines.
+type statement struct {
+	line   int // 1-based line of its first token
+	tokens []token
+}
+
+// isLiteralValue reports whether the statement's value part (the tokens
+// after SET x TO) is one known, non-empty text: neither a formula, nor an
+// interpolation, nor a variable.
+func isLiteralValue(ts []token) bool {
+	return len(ts) == 1 && ts[0].kind == tokText && ts[0].text != "" && !ts[0].interpolated && !ts[0].formula
+}
+
+// lexer splits a script into statements.
+type lexer struct {
+	src  string
+	pos  int
+	line int
+	out  []statement
+	cur  statement
+}
+
+// statements tokenizes a whole script.
+func statements(script string) []statement {
+	l := &lexer{src: script, line: 1}
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		switch {
+		case c == '\n':
+			l.end()
+			l.line++
+			l.pos++
+		case c == ' ' || c == '\t' || c == '\r':
+			l.pos++
+		case strings.HasPrefix(l.src[l.pos:], "/#"):
+			l.comment()
+		case c == '%':
+			l.expr()
+		case c == '\'' || c == '$' && (strings.HasPrefix(l.src[l.pos:], "$'") || strings.HasPrefix(l.src[l.pos:], "$fx'")):
+			if !l.literal() {
+				l.word()
+			}
+		default:
+			l.word()
+		}
+	}
+	l.end()
+	return l.out
+}
+
+func (l *lexer) emit(t token) {
+	if len(l.cur.tokens) == 0 {
+		l.cur.line = l.line
+	}
+	l.cur.tokens = append(l.cur.tokens, t)
+}
+
+func (l *lexer) end() {
+	if len(l.cur.tokens) > 0 {
+		l.out = append(l.out, l.cur)
+	}
+	l.cur = statement{}
+}
+
+// word reads unquoted characters up to a space, a newline or a quote.
+func (l *lexer) word() {
+	start := l.pos
+	l.pos++ // at least one character, so that a stray quote cannot loop
+	for l.pos < len(l.src) {
+		c := l.src[l.pos]
+		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\'' || c == '%' {
+			break
+		}
+		l.pos++
+	}
+	l.emit(token{kind: tokWord, text: l.src[start:l.pos]})
+}
+
+// expr reads %...% outside a literal; an unclosed percent sign is a word.
+func (l *lexer) expr() {
+	end := strings.IndexAny(l.src[l.pos+1:], "%\n")
+	if end < 0 || l.src[l.pos+1+end] != '%' {
+		l.word()
+		return
+	}
+	l.emit(token{kind: tokExpr, text: l.src[l.pos+1 : l.pos+1+end]})
+	l.pos += end + 2
+}
+
+// comment skips /# ... #/, counting its lines.
+func (l *lexer) comment() {
+	end := strings.Index(l.src[l.pos+2:], "#/")
+	if end < 0 {
+		end = len(l.src) - l.pos - 2
+	}
+	body := l.src[l.pos : l.pos+2+end]
+	l.line += strings.Count(body, "\n")
+	l.pos += min(len(l.src)-l.pos, 2+end+2)
+}
+
+// literal reads a text literal at l.pos. It reports false, consuming
+// nothing, when the literal is not closed: the opening quote is then read
+// as a word, and the rest of the script is still tokenized.
+func (l *lexer) literal() bool {
+	rest := l.src[l.pos:]
+	prefix := ""
+	switch {
+	case strings.HasPrefix(rest, "$fx'"):
+		prefix = "$fx"
+	case strings.HasPrefix(rest, "$'"):
+		prefix = "$"
+	}
+	body := rest[len(prefix):]
+	quote := "'"
+	if strings.HasPrefix(body, "'''") {
+		quote = "'''"
+	}
+	var b strings.Builder
+	percents, lines := 0, 0
+	for i := len(quote); i < len(body); i++ {
+		c := body[i]
+		switch {
+		case c == '\\' && i+1 < len(body):
+			i++
+			b.WriteByte(body[i])
+			if body[i] == '\n' {
+				lines++
+			}
+		case strings.HasPrefix(body[i:], quote):
+			text := b.String()
+			l.emit(token{
+				kind:         tokText,
+				text:         text,
+				interpolated: percents >= 2,
+				formula:      prefix == "$fx" && strings.HasPrefix(strings.TrimSpace(text), "="),
+			})
+			l.pos += len(prefix) + i + len(quote)
+			l.line += lines
+			return true
+		case c == '\n' && quote == "'":
+			return false // a single-quoted literal ends on its line
+		default:
+			if c == '\n' {
+				lines++
+			}
+			if c == '%' && prefix != "$fx" { // %name% inside: not known from the script alone
+				percents++
+			}
+			b.WriteByte(c)
+		}
+	}
+	return false
+}

@@ -1,0 +1,83 @@
+package export
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestLiteralForms: every PAD text literal form, with and without
+// interpolation, as the credential rule sees it.
+func TestLiteralForms(t *testing.T) {
+	tests := []struct {
+		name, value string
+		literal     bool
+	}{
+		{"single-quoted", `'hunter2'`, true},
+		{"triple-quoted with $", `$'''hunter2'''`, true},
+		{"Power Fx text", `$fx'hunter2'`, true},
+		{"Power Fx triple-quoted", `$fx'''hunter2'''`, true},
+		{"escaped quote inside", `$'''it\'s'''`, true},
+		{"quotes inside a triple-quoted literal", `$'''say 'hi' '''`, true},
+		{"escaped percent signs are text", `$'''100\% sure\%'''`, true},
+		{"multi-line", "$'''line one\nline two'''", true},
+		{"interpolated triple-quoted", `$'''%Secret%'''`, false},
+		{"interpolated inside text", `$'''pre-%Secret%-post'''`, false},
+		{"interpolated single-quoted", `'%Secret%'`, false},
+		{"a variable", `%Secret%`, false},
+		{"a formula", `$fx'=Env.Get("k")'`, false},
+		{"empty triple-quoted", `$''''''`, false},
+		{"empty Power Fx", `$fx''`, false},
+		{"a number", `42`, false},
+		{"a literal and more", `$'''a''' + 'b'`, false},
+		{"unclosed", `$'''never closed`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := parseScript("@SENSITIVE: [Password]\nSET Password TO "+tt.value+"\nSET After TO 1", nil)
+			if got := len(f.credentials) == 1; got != tt.literal {
+				t.Fatalf("literal: want %v, got credentials %+v", tt.literal, f.credentials)
+			}
+			if tt.literal && f.credentials[0].Line != 2 {
+				t.Errorf("line: want 2, got %d", f.credentials[0].Line)
+			}
+		})
+	}
+}
+
+// TestMultiLineLiteralKeepsLineNumbers: a literal spanning lines neither
+// hides the statements after it nor shifts their line numbers.
+func TestMultiLineLiteralKeepsLineNumbers(t *testing.T) {
+	script := strings.Join([]string{
+		"SET Body TO $'''Dear 'customer',",
+		"External.InvokeCloudConnector Connection: 'fake' ConnectorId: 'x' OperationId: 'y'",
+		"'''",
+		"/# a comment with a 'quote",
+		"   and a second line #/",
+		"SET ApiKey TO $'''k3y'''",
+		"External.InvokeCloudConnector Connection: 'p1' ConnectorId: '/providers/Microsoft.PowerApps/apis/shared_sql' OperationId: 'Q' Parameters: {{ 'a': $'''%x%''' }}",
+	}, "\r\n")
+	f := parseScript(script, map[string]string{"p1": "ref_sql"})
+	if len(f.actions) != 1 || f.actions[0].Line != 7 || f.actions[0].Reference != "ref_sql" || f.actions[0].Operation != "Q" {
+		t.Errorf("actions %+v: want one, line 7 (the one inside the literal is text)", f.actions)
+	}
+	if len(f.credentials) != 1 || f.credentials[0].Variable != "ApiKey" || f.credentials[0].Line != 6 {
+		t.Errorf("credentials %+v: want ApiKey at line 6", f.credentials)
+	}
+}
+
+// FuzzScript: any script tokenizes without a panic, and every statement
+// has a token and a line within the script.
+func FuzzScript(f *testing.F) {
+	for _, s := range []string{"SET a TO $'''x'''", "/# #/", "%", "$fx'=1'", "'", "$'''\n\\", "@SENSITIVE: [a,b]\nSET a TO 'x'"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, script string) {
+		lines := strings.Count(script, "\n") + 1
+		for _, s := range statements(script) {
+			if len(s.tokens) == 0 || s.line < 1 || s.line > lines {
+				t.Fatalf("statement %+v in a script of %d lines", s, lines)
+			}
+		}
+		parseScript(script, nil)
+	})
+}
