@@ -1,11 +1,13 @@
 package main
 
 import (
-	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock/padlock/engine/audit"
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/render"
 )
 
 func auditCommand() *cli.Command {
@@ -20,7 +22,8 @@ validated DesktopFlow document; links the cloud flows that start them; and
 runs the audit rules of policies/padlock/audit. Exports carry no owners or
 shares: give them with --docs. A file that cannot be read is reported and
 the audit goes on. Exit 0 when no finding is at or above --fail-on, 1 when
-one is, 2 when the run failed or an input could not be audited.
+one is, 2 when the run failed, an input could not be audited, or the inputs
+hold no flow at all (unless --allow-empty).
 
 Example:
    padlock audit --environment contoso-prod ../shared/real-exports
@@ -31,6 +34,7 @@ Example:
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text, json, sarif or junit"},
 			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "exit 1 when a finding is at or above this severity: info, warning or error"},
 			policiesFlag(),
+			allowEmptyFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -48,15 +52,21 @@ Example:
 			if err != nil {
 				return err
 			}
-			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs")})
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn})
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}
 			if err := rep.Report(c.App.Writer, report); err != nil {
 				return err
 			}
+			if c.String("format") != "text" { // the text report has them already
+				_ = render.Problems(c.App.ErrWriter, render.Text, report.Warnings)
+			}
 			if len(report.Problems) > 0 {
-				return cli.Exit(fmt.Sprintf("padlock: %d inputs could not be audited", len(report.Problems)), exitUnusable)
+				return cli.Exit("padlock: "+diag.Count(len(report.Problems), "input")+" could not be audited", exitUnusable)
+			}
+			if report.Flows == 0 && report.CloudFlows == 0 && !c.Bool("allow-empty") {
+				return cli.Exit("padlock: no desktop or cloud flow found in "+strings.Join(c.Args().Slice(), ", ")+": is the path right? (--allow-empty accepts an empty audit)", exitUnusable)
 			}
 			if n := report.AtLeast(failOn); n > 0 {
 				return cli.Exit("", exitFindings)

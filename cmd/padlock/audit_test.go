@@ -17,7 +17,12 @@ func TestAuditCommand(t *testing.T) {
 	}{
 		{"errors fail by default", []string{"audit", "-e", "northwind-prod", "--docs", fx + "/docs", fx + "/pac-solution"}, 1, "PL001", ""},
 		{"fail-on above every finding", []string{"audit", "--fail-on", "error", "--docs", fx + "/docs/orphan.yaml", fx + "/webapi/workflows.json"}, 1, "PL011", ""},
-		{"nothing at or above warning", []string{"audit", "--fail-on", "warning", "fixtures/example/world/teams.yaml", "fixtures/example/world/connections.yaml"}, 0, "0 errors, 0 warnings", ""},
+		{"nothing at or above warning", []string{"audit", "--fail-on", "warning", "--allow-empty", "fixtures/example/world/teams.yaml", "fixtures/example/world/connections.yaml"}, 0, "0 errors, 0 warnings", ""},
+		{"no flow at all is an error", []string{"audit", "fixtures/example/world/teams.yaml"}, 2, "0 desktop flows", "no desktop or cloud flow found"},
+		{"the summary names the environment", []string{"audit", "-e", "northwind-prod", fx + "/pac-solution"}, 1, `audited for environment "northwind-prod"`, ""},
+		{"an environment no document is in is a warning", []string{"audit", "-e", "northwind-dve", "--docs", fx + "/docs", fx + "/pac-solution"}, 1, `warning: environment "northwind-dve" matches none of the documents`, ""},
+		{"flags after the inputs", []string{"audit", fx + "/pac-solution", "--format", "json", "--fail-on", "info"}, 1, `"findings": [`, ""},
+		{"-- ends the flags", []string{"audit", "--format", "json", "--", fx + "/pac-solution"}, 1, `"findings": [`, ""},
 		{"an unreadable input exits 2 after reporting the rest", []string{"audit", fx + "/bad/escape.zip", fx + "/pac-solution"}, 2, "Invoice sync", "could not be audited"},
 		{"sarif", []string{"audit", "--format", "sarif", fx + "/pac-solution"}, 1, `"version": "2.1.0"`, ""},
 		{"junit", []string{"audit", "--format", "junit", fx + "/pac-solution"}, 1, "<testsuites", ""},

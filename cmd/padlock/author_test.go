@@ -215,10 +215,13 @@ func TestExplain(t *testing.T) {
 	}
 	out, _, code = exe(t, "../..", "decide", "--docs", "fixtures/example/world", "--input", "fixtures/example/queries/bob-invokes-invoice-sync.json", "--trace", "fails")
 	var ex struct {
-		Rules map[string][]struct{ File string }
-		Trace string
+		Allow       *bool // the decision's own fields stay at the top level
+		Explanation struct {
+			Rules map[string][]struct{ File string }
+			Trace string
+		}
 	}
-	if err := json.Unmarshal([]byte(out), &ex); err != nil || code != 0 || ex.Trace == "" || len(ex.Rules["NOT_EMBEDDED"]) != 1 {
+	if err := json.Unmarshal([]byte(out), &ex); err != nil || code != 0 || ex.Allow == nil || *ex.Allow || ex.Explanation.Trace == "" || len(ex.Explanation.Rules["NOT_EMBEDDED"]) != 1 {
 		t.Errorf("json explanation: exit %d, %v\n%s", code, err, out)
 	}
 	if _, _, code := exe(t, "../..", "decide", "--input", "fixtures/example/queries/bob-invokes-invoice-sync.json", "--trace", "loud"); code != 2 {

@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/pack"
 	"github.com/padlock/padlock/policies"
 )
@@ -63,7 +64,7 @@ Example:
 						}
 						defer f.Close()
 						w = f
-						defer fmt.Fprintf(c.App.ErrWriter, "wrote %s (revision %s, %d modules, signed: %t)\n", out, b.Manifest.Revision, len(b.Modules), opts.SigningKey != "")
+						defer fmt.Fprintf(c.App.ErrWriter, "wrote %s (revision %s, %s, signed: %t)\n", out, b.Manifest.Revision, diag.Count(len(b.Modules), "module"), opts.SigningKey != "")
 					}
 					if err := pack.Write(w, b); err != nil {
 						return cli.Exit("padlock: "+err.Error(), exitUnusable)
@@ -94,7 +95,7 @@ Example:
 					if err != nil {
 						return cli.Exit("padlock: refused: "+err.Error(), exitFindings)
 					}
-					fmt.Fprintf(c.App.Writer, "%s: signature verified (revision %s, %d modules)\n", c.Args().First(), b.Manifest.Revision, len(b.Modules))
+					fmt.Fprintf(c.App.Writer, "%s: signature verified (revision %s, %s)\n", c.Args().First(), b.Manifest.Revision, diag.Count(len(b.Modules), "module"))
 					return nil
 				},
 			},

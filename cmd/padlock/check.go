@@ -13,6 +13,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/diag"
 )
 
 func checkCommand() *cli.Command {
@@ -40,7 +41,7 @@ Example:
 				printRegoErrors(c, err)
 				return cli.Exit("", exitFindings)
 			}
-			fmt.Fprintf(c.App.Writer, "%d policy files compile cleanly (strict, type-checked)\n", len(mods))
+			fmt.Fprintf(c.App.Writer, "%s compile cleanly (strict, type-checked)\n", diag.Count(len(mods), "policy file"))
 			return nil
 		},
 	}
@@ -129,7 +130,7 @@ Example:
 				}
 			}
 			if changed > 0 && c.Bool("fail") {
-				return cli.Exit(fmt.Sprintf("padlock: %d files need formatting", changed), exitFindings)
+				return cli.Exit("padlock: "+diag.Count(changed, "file")+" need formatting", exitFindings)
 			}
 			return nil
 		},

@@ -19,6 +19,10 @@ func docsFlag() *cli.StringSliceFlag {
 	return &cli.StringSliceFlag{Name: "docs", Aliases: []string{"d"}, Usage: "documents: a file or folder (searched recursively); repeat for more"}
 }
 
+func allowEmptyFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "allow-empty", Usage: "go on when there is nothing to work on (no documents, no export) instead of exiting 2"}
+}
+
 func policiesFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "policies", Usage: "evaluate the .rego files under `DIR` instead of the built-in policies"}
 }
@@ -52,6 +56,7 @@ Example:
 			formatFlag("json"),
 			policiesFlag(),
 			&cli.BoolFlag{Name: "fail", Usage: "exit 1 when the decision denies"},
+			allowEmptyFlag(),
 			&cli.BoolFlag{Name: "explain", Usage: "show, for each reason, the rule that produced it (package, rule, file, line)"},
 			&cli.StringFlag{Name: "trace", Usage: "with the explanation, OPA's trace: notes, fails or full"},
 		},
@@ -64,7 +69,11 @@ Example:
 			if err != nil {
 				return err
 			}
-			if err := loadWorld(c, eng, append(c.StringSlice("docs"), c.Args().Slice()...)); err != nil {
+			paths := append(c.StringSlice("docs"), c.Args().Slice()...)
+			if len(paths) == 0 && !c.Bool("allow-empty") {
+				return usageError("decide needs documents (--docs PATH): without them every flow is unknown; --allow-empty decides over an empty world")
+			}
+			if err := loadWorld(c, eng, paths); err != nil {
 				return err
 			}
 			body, err := readInput(c.App.Reader, c.String("input"))

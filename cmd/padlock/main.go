@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/urfave/cli/v2"
@@ -32,6 +33,15 @@ func main() {
 // run is main without the process: tests call it directly.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	app := newApp(stdin, stdout, stderr)
+	args, path := permuteArgs(app.Commands, args)
+	if len(args) > 1 && len(path) == 0 && !isHelp(args[1]) && !strings.HasPrefix(args[1], "-") {
+		fmt.Fprintf(stderr, "padlock: unknown command %q: see padlock help\n", args[1])
+		return exitUnusable
+	}
+	if len(args) > 2 && isHelp(args[1]) && !strings.HasPrefix(args[2], "-") && findCommand(app.Commands, args[2]) == nil {
+		fmt.Fprintf(stderr, "padlock: no help for unknown command %q: see padlock help\n", args[2])
+		return exitUnusable
+	}
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -61,7 +71,6 @@ Example:
 		Writer:                    stdout,
 		ErrWriter:                 stderr,
 		DisableSliceFlagSeparator: true,
-		HideHelpCommand:           true,
 		ExitErrHandler:            func(*cli.Context, error) {}, // run() maps errors to exit codes
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return cli.Exit("padlock: "+err.Error(), exitUnusable)
@@ -76,9 +85,12 @@ Example:
 			bundleCommand(),
 			serveCommand(),
 			auditCommand(),
+			versionCommand(),
 		},
 	}
 }
+
+func isHelp(arg string) bool { return arg == "help" || arg == "h" }
 
 // usageError reports a bad flag or argument.
 func usageError(format string, args ...any) error {

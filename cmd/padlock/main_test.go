@@ -95,9 +95,16 @@ func TestDecide(t *testing.T) {
 			wantErr:  []string{"unknown format"},
 		},
 		{
-			name:     "no documents: an empty world denies with a reason",
+			name:     "no documents is an error, not a silent UNKNOWN_FLOW",
 			stdin:    `{"action":"run","principal":"user:a@example.com","flow":"f"}`,
 			args:     []string{"decide", "-i", "-"},
+			wantCode: 2,
+			wantErr:  []string{"decide needs documents", "--allow-empty"},
+		},
+		{
+			name:     "--allow-empty decides over an empty world",
+			stdin:    `{"action":"run","principal":"user:a@example.com","flow":"f"}`,
+			args:     []string{"decide", "-i", "-", "--allow-empty"},
 			wantCode: 0,
 			wantOut:  []string{"UNKNOWN_FLOW"},
 		},

@@ -29,8 +29,8 @@ Example:
 			&cli.StringFlag{Name: "run", Usage: "only the Rego tests and fixture cases whose name matches `REGEX`"},
 			&cli.BoolFlag{Name: "coverage", Usage: "report per-file and total Rego coverage, with the uncovered lines"},
 			&cli.Float64Flag{Name: "threshold", Usage: "with --coverage, fail below `N` percent"},
-			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "pretty", Usage: "pretty, json or junit"},
-			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing tests too (pretty)"},
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text (also called pretty, as in opa test), json or junit"},
+			&cli.BoolFlag{Name: "verbose", Aliases: []string{"v"}, Usage: "list passing tests too (text)"},
 		},
 		Action: func(c *cli.Context) error {
 			rep, err := testrun.ReporterFor(c.String("format"), c.Bool("verbose"))

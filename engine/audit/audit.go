@@ -27,7 +27,9 @@ type Options struct {
 	Environment string
 	// Docs are padlock documents (shares, teams, connections, flows with
 	// their owners) that say what exports do not.
-	Docs   []string
+	Docs []string
+	// FailOn is the rank (ParseSeverity) of the weakest failing severity.
+	FailOn int
 	Limits export.Limits
 }
 
@@ -40,6 +42,14 @@ type Report struct {
 	Rules      []engine.AuditRule `json:"rules"`
 	Flows      int                `json:"flows"`
 	CloudFlows int                `json:"cloudFlows"`
+	// Environment is the one the audit assumed (--environment).
+	Environment string `json:"environment"`
+	// Warnings are doubts about the audit's premises (an environment that
+	// matches none of the documents), not about the flows.
+	Warnings diag.List `json:"warnings"`
+	// FailOn is the rank of the weakest severity that fails the audit
+	// (--fail-on); formats with a pass/fail notion follow it.
+	FailOn int `json:"-"`
 }
 
 // rank orders severities, weakest first; -1 for an unknown one.
@@ -77,11 +87,15 @@ func (r *Report) AtLeast(min int) int {
 // Run audits the inputs with the engine's policies.
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
 	res := export.Read(inputs, export.Options{Environment: o.Environment, Limits: o.Limits})
-	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows)}
+	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), Environment: o.Environment, FailOn: o.FailOn}
 	docs := res.Documents
 	if len(o.Docs) > 0 {
 		more, probs := load.New(load.Options{}).Paths(o.Docs...)
 		docs, rep.Problems = append(docs, more...), append(rep.Problems, probs...)
+		if len(more) > 0 && !mentionsEnvironment(more, o.Environment) {
+			rep.Warnings = append(rep.Warnings, diag.Problem{Severity: diag.Warning, Document: -1,
+				Message: fmt.Sprintf("environment %q matches none of the documents given with --docs (no flow, connection or role assignment is in it): is --environment right?", o.Environment)})
+		}
 	}
 	// A flow in --docs says who owns it and its references: it stands in
 	// for the exported document of the same id, whose facts remain.
@@ -118,6 +132,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		}
 	}
 	rep.Flows = len(input.Flows)
+
 	if err := eng.SetWorld(ctx, w); err != nil {
 		return nil, err
 	}
@@ -162,7 +177,21 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	if rep.Findings == nil {
 		rep.Findings = []document.Finding{}
 	}
+	if rep.Warnings == nil {
+		rep.Warnings = diag.List{}
+	}
 	return rep, nil
+}
+
+// mentionsEnvironment reports whether any document (a flow, a connection,
+// a role assignment) is in env.
+func mentionsEnvironment(docs []load.Doc, env string) bool {
+	for _, d := range docs {
+		if m, ok := d.Value.(map[string]any); ok && m["environment"] == env {
+			return true
+		}
+	}
+	return false
 }
 
 // liveActions gives a flow known only from documents its actions as facts.

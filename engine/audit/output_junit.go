@@ -7,8 +7,9 @@ import (
 	"github.com/padlock/padlock/engine/render"
 )
 
-// JUnit writes one test suite per flow with a failing case per finding,
-// and one per input that could not be audited: CI systems show them.
+// JUnit writes one test suite per flow with a case per finding, failing
+// for findings at or above --fail-on (as the exit code does), and a failing
+// case per input that could not be audited: CI systems show them.
 type JUnit struct{}
 
 // Report implements Reporter.
@@ -22,9 +23,14 @@ func (JUnit) Report(w io.Writer, r *Report) error {
 		if f.Principal != "" {
 			name += " " + f.Principal
 		}
-		out.Add(fmt.Sprintf("%s (%s)", f.FlowName, f.Flow), render.JUnitCase{Name: name, Classname: f.Flow, Failure: &render.JUnitFailure{
-			Message: f.Message, Type: f.Severity, Text: "at " + where(f.Location.File, f.Location.Line, f.Location.Element),
-		}})
+		at := "at " + where(f.Location.File, f.Location.Line, f.Location.Element)
+		c := render.JUnitCase{Name: name, Classname: f.Flow}
+		if rank(f.Severity) >= r.FailOn {
+			c.Failure = &render.JUnitFailure{Message: f.Message, Type: f.Severity, Text: at}
+		} else { // below --fail-on: reported, but it does not fail the build
+			c.SystemOut = f.Severity + ": " + f.Message + " " + at
+		}
+		out.Add(fmt.Sprintf("%s (%s)", f.FlowName, f.Flow), c)
 	}
 	for _, p := range r.Problems {
 		out.Add("inputs", render.JUnitCase{Name: p.File, Classname: "input", Failure: &render.JUnitFailure{Message: p.Message, Type: "error", Text: p.String()}})

@@ -48,6 +48,21 @@ func (SARIF) Report(w io.Writer, r *Report) error {
 			WithLocations([]*sarif.Location{location})
 		res.Properties = props
 	}
+	// An input that could not be audited is not a clean run: code
+	// scanning shows a tool execution notification and a failed run
+	// instead of an empty result list.
+	inv := run.AddInvocation(len(r.Problems) == 0)
+	for _, p := range r.Problems {
+		n := sarif.NewNotification().WithLevel("error").WithTextMessage(p.String())
+		if p.File != "" {
+			loc := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(p.File))
+			if p.Line > 0 {
+				loc = loc.WithRegion(sarif.NewSimpleRegion(p.Line, p.Line))
+			}
+			n.AddLocation(sarif.NewLocationWithPhysicalLocation(loc))
+		}
+		inv.AddTToolExecutionNotification(n)
+	}
 	report.AddRun(run)
 	return report.PrettyWrite(w)
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/padlock/padlock/engine/diag"
 )
 
 // Text writes a readable report grouped by flow, then the inputs that
@@ -33,8 +35,11 @@ func (Text) Report(w io.Writer, r *Report) error {
 		about = append(about, "at "+where(f.Location.File, f.Location.Line, f.Location.Element))
 		fmt.Fprintf(&b, "                 %s\n", strings.Join(about, ", "))
 	}
+	for _, p := range r.Warnings {
+		fmt.Fprintf(&b, "\n%s\n", p.String())
+	}
 	if len(r.Problems) > 0 {
-		fmt.Fprintf(&b, "\n%d inputs could not be audited:\n", len(r.Problems))
+		fmt.Fprintf(&b, "\n%s could not be audited:\n", diag.Count(len(r.Problems), "input"))
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "  %s\n", p.String())
 		}
@@ -43,8 +48,13 @@ func (Text) Report(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
 		counts[f.Severity]++
 	}
-	fmt.Fprintf(&b, "\n%d desktop flows, %d cloud flows: %d errors, %d warnings, %d notes\n",
-		r.Flows, r.CloudFlows, counts["error"], counts["warning"], counts["info"])
+	env := "no environment given (--environment)"
+	if r.Environment != "" {
+		env = fmt.Sprintf("environment %q", r.Environment)
+	}
+	fmt.Fprintf(&b, "\n%s, %s, audited for %s: %s, %s, %s\n",
+		diag.Count(r.Flows, "desktop flow"), diag.Count(r.CloudFlows, "cloud flow"), env,
+		diag.Count(counts["error"], "error"), diag.Count(counts["warning"], "warning"), diag.Count(counts["info"], "note"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

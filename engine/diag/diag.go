@@ -32,6 +32,10 @@ type Problem struct {
 	// the document ("" for the document itself).
 	Pointer string `json:"pointer"`
 	Message string `json:"message"`
+	// Unreadable marks an input that could not be read at all (missing,
+	// unreadable, a folder with no documents), as opposed to one that was
+	// read and found invalid: commands exit 2 for the first, 1 for the second.
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // String renders a problem the way compilers do: file:line: where: what.
@@ -75,6 +79,25 @@ func (l List) filter(s Severity) List {
 		}
 	}
 	return out
+}
+
+// HasUnreadable reports whether any input could not be read at all.
+func (l List) HasUnreadable() bool {
+	for _, p := range l {
+		if p.Unreadable {
+			return true
+		}
+	}
+	return false
+}
+
+// Count says how many of a thing there are in English: "1 error",
+// "2 errors", "0 desktop flows". Every noun padlock counts is regular.
+func Count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 // HasErrors reports whether any problem is an error.

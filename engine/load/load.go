@@ -82,7 +82,7 @@ func (l *Loader) Paths(paths ...string) ([]Doc, diag.List) {
 	for _, p := range paths {
 		files, err := expand(p)
 		if err != nil {
-			probs = append(probs, fileProblem(p, err.Error()))
+			probs = append(probs, unreadable(p, err.Error()))
 			continue
 		}
 		for _, f := range files {
@@ -145,17 +145,17 @@ func (l *Loader) File(path string) ([]Doc, diag.List) {
 	} else {
 		f, err := os.Open(path)
 		if err != nil {
-			return nil, diag.List{fileProblem(path, cleanFSError(err).Error())}
+			return nil, diag.List{unreadable(path, cleanFSError(err).Error())}
 		}
 		defer f.Close()
 		if info, err := f.Stat(); err == nil && info.IsDir() {
-			return nil, diag.List{fileProblem(path, "is a folder, not a file")}
+			return nil, diag.List{unreadable(path, "is a folder, not a file")}
 		}
 		r = f
 	}
 	data, err := l.readLimited(r)
 	if err != nil {
-		return nil, diag.List{fileProblem(path, err.Error())}
+		return nil, diag.List{unreadable(path, err.Error())}
 	}
 	return l.Bytes(path, data)
 }
@@ -222,6 +222,13 @@ type lineError struct {
 }
 
 func (e *lineError) Error() string { return e.msg }
+
+// unreadable is a file that could not be read at all.
+func unreadable(file, msg string) diag.Problem {
+	p := fileProblem(file, msg)
+	p.Unreadable = true
+	return p
+}
 
 func fileProblem(file, msg string) diag.Problem {
 	return diag.Problem{Severity: diag.Error, File: file, Document: -1, Message: msg}

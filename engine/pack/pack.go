@@ -7,11 +7,15 @@ package pack
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
+	"encoding/pem"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
@@ -90,7 +94,7 @@ func Build(ctx context.Context, o BuildOptions) (*bundle.Bundle, error) {
 		b.Modules = append(b.Modules, bundle.ModuleFile{URL: p, Path: p, Raw: []byte(m.Source), Parsed: parsed[m.Name]})
 	}
 	if o.SigningKey != "" {
-		key, err := readKey(o.SigningKey)
+		key, err := readKey(o.SigningKey, o.SigningAlg)
 		if err != nil {
 			return nil, err
 		}
@@ -125,13 +129,13 @@ type VerifyOptions struct {
 func Read(r io.Reader, v *VerifyOptions) (*bundle.Bundle, error) {
 	reader := bundle.NewReader(r)
 	if v != nil {
-		key, err := readKey(v.Key)
-		if err != nil {
-			return nil, err
-		}
 		alg := v.Alg
 		if alg == "" {
 			alg = "RS256"
+		}
+		key, err := readKey(v.Key, alg)
+		if err != nil {
+			return nil, err
 		}
 		kid := v.KeyID
 		if kid == "" {
@@ -163,13 +167,74 @@ func ReadFile(name string, v *VerifyOptions) (*bundle.Bundle, error) {
 	return b, nil
 }
 
-// readKey takes a key file path or the key itself.
-func readKey(k string) (string, error) {
+// readKey takes a key file path or the key itself. A value that looks like
+// a path but names no file is an error, not a secret: "./secret.txt" with
+// a typo must not sign with the string "./secret.txt". For RSA, ECDSA and
+// PSS algorithms the key must be PEM that parses, and an error names the
+// file it came from.
+func readKey(k, alg string) (string, error) {
 	if k == "" {
 		return "", fmt.Errorf("empty key")
 	}
-	if b, err := os.ReadFile(k); err == nil {
-		return string(b), nil
+	from := "the key given as a value"
+	key := k
+	b, err := os.ReadFile(k)
+	switch {
+	case err == nil:
+		from, key = k, string(b)
+	case strings.HasPrefix(strings.TrimSpace(k), "-----BEGIN"):
+	case looksLikePath(k):
+		return "", fmt.Errorf("key file %s: %w", k, cleanErr(err))
 	}
-	return k, nil
+	if asymmetric(alg) {
+		if err := checkPEM(key); err != nil {
+			return "", fmt.Errorf("%s: %w", from, err)
+		}
+	}
+	return key, nil
+}
+
+// looksLikePath: a separator, a leading dot or a file extension. An HMAC
+// secret given as a value has none of them in practice; one that does
+// belongs in a file.
+func looksLikePath(k string) bool {
+	return strings.ContainsAny(k, `/\`) || strings.HasPrefix(k, ".") || filepath.Ext(k) != "" && len(filepath.Ext(k)) <= 6
+}
+
+func asymmetric(alg string) bool {
+	return alg == "" || strings.HasPrefix(alg, "RS") || strings.HasPrefix(alg, "ES") || strings.HasPrefix(alg, "PS")
+}
+
+// checkPEM parses a PEM private or public key as OPA will.
+func checkPEM(key string) error {
+	block, _ := pem.Decode([]byte(key))
+	if block == nil {
+		return fmt.Errorf("not a PEM key (no -----BEGIN ... ----- block)")
+	}
+	if _, err := x509.ParsePKCS8PrivateKey(block.Bytes); err == nil {
+		return nil
+	}
+	if _, err := x509.ParsePKCS1PrivateKey(block.Bytes); err == nil {
+		return nil
+	}
+	if _, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+		return nil
+	}
+	if _, err := x509.ParsePKIXPublicKey(block.Bytes); err == nil {
+		return nil
+	}
+	if _, err := x509.ParsePKCS1PublicKey(block.Bytes); err == nil {
+		return nil
+	}
+	if _, err := x509.ParseCertificate(block.Bytes); err == nil {
+		return nil
+	}
+	return fmt.Errorf("the PEM block %q holds no key padlock can read", block.Type)
+}
+
+func cleanErr(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("no such file")
+	}
+	return err
 }

@@ -29,6 +29,7 @@ type JUnitCase struct {
 	Classname string        `xml:"classname,attr"`
 	Time      string        `xml:"time,attr,omitempty"`
 	Failure   *JUnitFailure `xml:"failure,omitempty"`
+	SystemOut string        `xml:"system-out,omitempty"`
 }
 
 // JUnitFailure says why a case failed.

@@ -110,9 +110,18 @@ func ProblemsJSON(probs diag.List) map[string]diag.List {
 // requested, OPA's trace.
 func Explanation(w io.Writer, f Format, ex engine.Explanation) error {
 	if f == JSON {
+		// The decision's fields stay at the top level, as without
+		// --explain, so that `jq .allow` works either way.
+		type why struct {
+			Rules map[string][]engine.Rule `json:"rules"`
+			Trace string                   `json:"trace,omitempty"`
+		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ex)
+		return enc.Encode(struct {
+			engine.Decision
+			Explanation why `json:"explanation"`
+		}{ex.Decision, why{ex.Rules, ex.Trace}})
 	}
 	if err := Decision(w, f, ex.Decision); err != nil {
 		return err

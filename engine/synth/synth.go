@@ -22,7 +22,7 @@ func user(i int) document.Principal {
 }
 
 func team(i int) document.Principal { return document.Principal(fmt.Sprintf("team:t%02d", i%teams)) }
-func env(i int) string  { return fmt.Sprintf("env-%d", i%environments) }
+func env(i int) string              { return fmt.Sprintf("env-%d", i%environments) }
 
 // FlowID is the id of the i-th generated flow.
 func FlowID(i int) string { return fmt.Sprintf("flow-%05d", i) }

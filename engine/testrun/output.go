@@ -13,12 +13,12 @@ type Reporter interface {
 // ReporterFor returns the reporter of a --format value.
 func ReporterFor(format string, verbose bool) (Reporter, error) {
 	switch format {
-	case "pretty", "":
+	case "text", "pretty", "": // "text" as every other command names it; "pretty" as opa test does
 		return Pretty{Verbose: verbose}, nil
 	case "json":
 		return JSON{}, nil
 	case "junit":
 		return JUnit{}, nil
 	}
-	return nil, fmt.Errorf("unknown format %q: want pretty, json or junit", format)
+	return nil, fmt.Errorf("unknown format %q: want text (or pretty), json or junit", format)
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/padlock/padlock/engine/diag"
 )
 
 // Pretty writes failures in full and a summary, for people.
@@ -71,7 +73,7 @@ func (p Pretty) Report(w io.Writer, r *Report) error {
 		fmt.Fprintf(&b, "  %6.2f%%  total\n", r.Coverage.Coverage)
 	}
 	pass, fail := r.Counts()
-	fmt.Fprintf(&b, "\n%d Rego tests, %d fixture cases: PASS %d, FAIL %d\n", len(r.Rego), len(r.Fixtures), pass, fail)
+	fmt.Fprintf(&b, "\n%s, %s: PASS %d, FAIL %d\n", diag.Count(len(r.Rego), "Rego test"), diag.Count(len(r.Fixtures), "fixture case"), pass, fail)
 	_, err := io.WriteString(w, b.String())
 	return err
 }
