@@ -85,5 +85,12 @@ func permuteFlags(flags []cli.Flag, rest []string) []string {
 	if len(pos) == 0 {
 		return fl
 	}
+	for _, f := range fl {
+		if f == "-h" || f == "--help" || f == "-help" {
+			// urfave/cli reads arguments after --help as a help topic:
+			// `padlock check policies --help` means the help of check.
+			return fl
+		}
+	}
 	return append(append(fl, "--"), pos...)
 }

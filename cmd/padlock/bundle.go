@@ -91,6 +91,9 @@ Example:
 					if c.NArg() != 1 {
 						return usageError("verify needs one bundle FILE")
 					}
+					if err := pack.CheckKey(c.String("verification-key"), c.String("verification-alg")); err != nil {
+						return cli.Exit("padlock: --verification-key: "+err.Error(), exitUnusable)
+					}
 					b, err := pack.ReadFile(c.Args().First(), &pack.VerifyOptions{Key: c.String("verification-key"), Alg: c.String("verification-alg"), KeyID: c.String("key-id")})
 					if err != nil {
 						return cli.Exit("padlock: refused: "+err.Error(), exitFindings)

@@ -167,6 +167,13 @@ func ReadFile(name string, v *VerifyOptions) (*bundle.Bundle, error) {
 	return b, nil
 }
 
+// CheckKey reads a key as signing and verification will, so that a
+// command can refuse an unusable key before it does anything else.
+func CheckKey(key, alg string) error {
+	_, err := readKey(key, alg)
+	return err
+}
+
 // readKey takes a key file path or the key itself. A value that looks like
 // a path but names no file is an error, not a secret: "./secret.txt" with
 // a typo must not sign with the string "./secret.txt". For RSA, ECDSA and

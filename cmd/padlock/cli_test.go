@@ -1,0 +1,188 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// cliCase is one invocation of the built binary from the repository root
+// and what a user relies on: the exit code and words on stdout and stderr.
+type cliCase struct {
+	name     string
+	args     []string
+	wantCode int
+	wantOut  []string
+	wantErr  []string
+	denyOut  []string // must not appear on stdout
+}
+
+func runCLICases(t *testing.T, tests []cliCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, errOut, code := exe(t, "../..", tt.args...)
+			if code != tt.wantCode {
+				t.Errorf("exit %d, want %d\nstdout: %.800s\nstderr: %.800s", code, tt.wantCode, out, errOut)
+			}
+			for _, w := range tt.wantOut {
+				if !strings.Contains(out, w) {
+					t.Errorf("stdout lacks %q:\n%.800s", w, out)
+				}
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(errOut, w) {
+					t.Errorf("stderr lacks %q:\n%.800s", w, errOut)
+				}
+			}
+			for _, w := range tt.denyOut {
+				if strings.Contains(out, w) {
+					t.Errorf("stdout has %q:\n%.800s", w, out)
+				}
+			}
+		})
+	}
+}
+
+// TestFlagsAnywhere: every command takes its flags before or after its
+// positional arguments, as opa and conftest do; "--" ends the flags.
+func TestFlagsAnywhere(t *testing.T) {
+	const q = "fixtures/example/queries/bob-invokes-invoice-sync.json"
+	runCLICases(t, []cliCase{
+		{name: "decide: docs as arguments, then --input", args: []string{"decide", "fixtures/example/world/flows.yaml", "fixtures/example/world", "--input", q},
+			wantCode: 2, wantErr: []string{"duplicate DesktopFlow id"}}, // both paths were read as documents, --input as the query
+		{name: "decide: --docs with two paths, then --input", args: []string{"decide", "--docs", "fixtures/example/world", "fixtures/example/world/../world/flows.yaml", "--input", q},
+			wantCode: 2, wantErr: []string{"duplicate DesktopFlow id"}},
+		{name: "decide: flags after everything", args: []string{"decide", "fixtures/example/world", "--input", q, "--format", "text"},
+			wantCode: 0, wantOut: []string{"DENY (role: co-owner)", "NOT_EMBEDDED"}},
+		{name: "validate: path first, flag after", args: []string{"validate", "fixtures/example/world", "--format", "json"},
+			wantCode: 0, wantOut: []string{`"errors": []`}},
+		{name: "audit: input first, flags after", args: []string{"audit", "fixtures/audit/pac-solution", "--format", "json", "-e", "northwind-prod"},
+			wantCode: 1, wantOut: []string{`"findings": [`, `"environment": "northwind-prod"`}},
+		{name: "test: path first, --run after", args: []string{"test", "policies", "--run", "embed"},
+			wantCode: 0, wantOut: []string{"PASS"}},
+		{name: "check: dir then flag", args: []string{"check", "policies", "--help"},
+			wantCode: 0, wantOut: []string{"padlock check"}},
+		{name: "fmt: path then flag", args: []string{"fmt", "policies", "--fail"},
+			wantCode: 0},
+		{name: "schema: kind then flag", args: []string{"schema", "Share", "--help"},
+			wantCode: 0, wantOut: []string{"padlock schema"}},
+		{name: "bundle verify: file then key", args: []string{"bundle", "verify", "nope.tar.gz", "--verification-key", "./nope.pem"},
+			wantCode: 2, wantErr: []string{"key file ./nope.pem: no such file"}},
+		{name: "-- ends the flags", args: []string{"validate", "--", "--format"},
+			wantCode: 2, wantErr: []string{"--format: no such file"}},
+	})
+}
+
+// TestExitCodes: the README's table. 0 ok, 1 a policy outcome, 2 the
+// command could not do its job.
+func TestExitCodes(t *testing.T) {
+	runCLICases(t, []cliCase{
+		{name: "help", args: []string{"help"}, wantCode: 0, wantOut: []string{"COMMANDS:", "decide", "version"}},
+		{name: "help of a command", args: []string{"help", "audit"}, wantCode: 0, wantOut: []string{"padlock audit"}},
+		{name: "help of an unknown command", args: []string{"help", "nope"}, wantCode: 2, wantErr: []string{`unknown command "nope"`}},
+		{name: "unknown command", args: []string{"nope"}, wantCode: 2, wantErr: []string{`unknown command "nope"`}, denyOut: []string{"No help topic"}},
+		{name: "version", args: []string{"version"}, wantCode: 0, wantOut: []string{"padlock ", "OPA 1.", "Go go1."}},
+		{name: "unknown flag", args: []string{"validate", "--colour", "x"}, wantCode: 2, wantErr: []string{"flag provided but not defined"}},
+		{name: "validate: a missing file", args: []string{"validate", "nope.yaml"}, wantCode: 2, wantErr: []string{"nope.yaml: no such file"}},
+		{name: "validate: an invalid document", args: []string{"validate", "fixtures/invalid/truncated.json"}, wantCode: 1, wantErr: []string{"1 error"}},
+		{name: "validate: valid", args: []string{"validate", "fixtures/example/world"}, wantCode: 0, wantOut: []string{"valid: 21 documents", "0 warnings"}},
+		{name: "decide: deny with --fail", args: []string{"decide", "-d", "fixtures/example/world", "-i", "fixtures/example/queries/bob-invokes-invoice-sync.json", "--fail"}, wantCode: 1},
+		{name: "decide: an unreadable query", args: []string{"decide", "-d", "fixtures/example/world", "-i", "nope.json"}, wantCode: 2},
+		{name: "audit: findings at --fail-on", args: []string{"audit", "-e", "northwind-prod", "fixtures/audit/pac-solution"}, wantCode: 1},
+		{name: "audit: an unreadable input", args: []string{"audit", "nope.zip"}, wantCode: 2},
+	})
+}
+
+// TestMalformedQueries: a principal or flow that is not well-formed is an
+// invalid query (exit 2, with the JSON pointer), never a silent deny.
+func TestMalformedQueries(t *testing.T) {
+	for _, tt := range []struct{ name, query, pointer string }{
+		{"a principal without its prefix that is no e-mail", `{"action":"run","principal":"frank","flow":"flow-invoice-sync"}`, "/principal"},
+		{"a principal with a trailing space", `{"action":"run","principal":"user:frank@northwind.example ","flow":"flow-invoice-sync"}`, "/principal"},
+		{"a flow with a leading space", `{"action":"run","principal":"user:frank@northwind.example","flow":" flow-invoice-sync"}`, "/flow"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, errOut, code := padlock(t, tt.query, "decide", "-d", world, "-i", "-")
+			if code != 2 || !strings.Contains(errOut, "at "+tt.pointer) {
+				t.Errorf("exit %d, want 2 with %s\n%s", code, tt.pointer, errOut)
+			}
+		})
+	}
+	// Both spellings of one user get the same answer; a bare e-mail is the user.
+	for _, p := range []string{"user:frank@northwind.example", "frank@northwind.example", "user:Frank@Northwind.Example"} {
+		out, _, code := padlock(t, `{"action":"run","principal":"`+p+`","flow":"flow-invoice-sync"}`, "decide", "-d", world, "-i", "-")
+		if code != 0 || !strings.Contains(out, `"allow": true`) {
+			t.Errorf("%s: exit %d\n%s", p, code, out)
+		}
+	}
+}
+
+// TestAuditOutputsAgree: an input that could not be audited is in every
+// format, and JUnit fails only what --fail-on fails.
+func TestAuditOutputsAgree(t *testing.T) {
+	out, _, code := exe(t, "../..", "audit", "--format", "sarif", "fixtures/audit/bad/escape.zip", "fixtures/audit/pac-solution")
+	var sarif struct {
+		Runs []struct {
+			Invocations []struct {
+				ExecutionSuccessful        bool `json:"executionSuccessful"`
+				ToolExecutionNotifications []struct {
+					Level   string
+					Message struct{ Text string }
+				} `json:"toolExecutionNotifications"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &sarif); err != nil || code != 2 || len(sarif.Runs) != 1 || len(sarif.Runs[0].Invocations) != 1 {
+		t.Fatalf("sarif: exit %d, %v\n%.600s", code, err, out)
+	}
+	inv := sarif.Runs[0].Invocations[0]
+	if inv.ExecutionSuccessful || len(inv.ToolExecutionNotifications) != 1 || !strings.Contains(inv.ToolExecutionNotifications[0].Message.Text, "escape.zip") {
+		t.Errorf("sarif invocation: %+v", inv)
+	}
+	out, _, _ = exe(t, "../..", "audit", "--format", "sarif", "fixtures/audit/pac-solution")
+	if !strings.Contains(out, `"executionSuccessful": true`) {
+		t.Errorf("a clean read is a successful run:\n%.400s", out)
+	}
+
+	// The pac solution has error, warning and info findings.
+	failures := func(failOn string) (int, int) {
+		out, _, _ := exe(t, "../..", "audit", "--format", "junit", "--fail-on", failOn, "fixtures/audit/pac-solution")
+		return strings.Count(out, "<failure "), strings.Count(out, "<testcase ")
+	}
+	fErr, all := failures("error")
+	fInfo, _ := failures("info")
+	if fErr == 0 || fErr >= fInfo || fInfo != all {
+		t.Errorf("junit failures: %d at error, %d at info, of %d cases", fErr, fInfo, all)
+	}
+}
+
+// TestSigningKeys: a key that looks like a file must be one, and a PEM
+// that does not parse names its file.
+func TestSigningKeys(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "broken.pem")
+	if err := os.WriteFile(bad, []byte("-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	notPEM := filepath.Join(dir, "key.txt")
+	if err := os.WriteFile(notPEM, []byte("just words"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "b.tar.gz")
+	runCLICases(t, []cliCase{
+		{name: "a missing key file", args: []string{"bundle", "build", "-o", out, "--signing-key", "./secret.txt"},
+			wantCode: 2, wantErr: []string{"key file ./secret.txt: no such file"}},
+		{name: "a PEM that does not parse", args: []string{"bundle", "build", "-o", out, "--signing-key", bad},
+			wantCode: 2, wantErr: []string{bad, "holds no key"}},
+		{name: "not PEM at all", args: []string{"bundle", "build", "-o", out, "--signing-key", notPEM},
+			wantCode: 2, wantErr: []string{notPEM, "not a PEM key"}},
+		{name: "an HMAC secret from a file", args: []string{"bundle", "build", "-o", out, "--signing-key", notPEM, "--signing-alg", "HS256"},
+			wantCode: 0, wantErr: []string{"signed: true"}},
+	})
+	if _, err := os.Stat(out); err != nil {
+		t.Errorf("the HMAC-signed bundle was not written: %v", err)
+	}
+}
