@@ -22,6 +22,17 @@ func Kinds() []Kind {
 	return []Kind{KindDesktopFlow, KindShare, KindTeam, KindConnection, KindRoleAssignment}
 }
 
+// ParseKind finds a kind by name, ignoring case ("share", "desktopflow"),
+// as the documents API and `padlock schema` read kind names.
+func ParseKind(name string) (Kind, bool) {
+	for _, k := range Kinds() {
+		if strings.EqualFold(string(k), name) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
 // Schema versions: how Dataverse stores a desktop flow.
 const (
 	SchemaV1 = "v1"

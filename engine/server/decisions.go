@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/open-policy-agent/opa/server/types"
 	"github.com/open-policy-agent/opa/v1/plugins/logs"
 	opaserver "github.com/open-policy-agent/opa/v1/server"
 
@@ -35,67 +37,112 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	q, input, probs := eng.Validator().QueryJSON(body)
 	if len(probs) > 0 {
 		s.metrics.validationFailures.WithLabelValues("query").Inc()
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "the query does not match schemas/query.json", probs)
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "the query does not match schemas/query.json", probs)
 		return
 	}
 	d, id := s.decide(r.Context(), eng, q, input, r)
-	status := http.StatusOK
-	if d.IsEvalError() {
-		status = http.StatusInternalServerError
-	}
-	writeJSON(w, status, decisionResponse{Decision: d, DecisionID: id})
+	writeJSON(w, decisionStatus(d), decisionResponse{Decision: d, DecisionID: id})
 }
 
 // handleData is OPA's Data API (POST /v1/data/<path> with {"input": ...})
 // for padlock's documents, so that OPA clients and gateways work unchanged.
 func (s *Server) handleData(w http.ResponseWriter, r *http.Request) {
-	path := strings.Trim(r.PathValue("path"), "/")
-	if path != "padlock" && !strings.HasPrefix(path, "padlock/") {
-		writeError(w, http.StatusNotFound, "resource_not_found", "padlock serves data under /v1/data/padlock/", nil)
-		return
-	}
 	body, ok := s.readBody(w, r)
 	if !ok {
 		return
 	}
-	var req struct {
-		Input json.RawMessage `json:"input"`
+	input, err := dataRequest(body)
+	if err != nil {
+		s.metrics.validationFailures.WithLabelValues("query").Inc()
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, err.Error(), nil)
+		return
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if len(bytes.TrimSpace(body)) > 0 {
-		if err := dec.Decode(&req); err != nil {
-			writeError(w, http.StatusBadRequest, "invalid_parameter", "body must be {\"input\": ...}: "+err.Error(), nil)
-			return
-		}
+	s.answerData(w, r, r.PathValue("path"), input)
+}
+
+// handleDataGet is GET /v1/data/<path>?input=<JSON>, as OPA answers it.
+func (s *Server) handleDataGet(w http.ResponseWriter, r *http.Request) {
+	in := r.URL.Query()["input"]
+	switch len(in) {
+	case 0:
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "missing input: give the query as ?input=<JSON>", nil)
+		return
+	case 1:
+	default:
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "more than one input parameter", nil)
+		return
+	}
+	if int64(len(in[0])) > s.cfg.MaxBodyBytes {
+		writeError(w, http.StatusRequestEntityTooLarge, types.CodeInvalidParameter, fmt.Sprintf("input is larger than %d bytes", s.cfg.MaxBodyBytes), nil)
+		return
+	}
+	s.answerData(w, r, r.PathValue("path"), json.RawMessage(in[0]))
+}
+
+// handleDefault is OPA's default-decision endpoint: POST / with the input
+// itself as the body, answered with the decision itself (no "result"
+// wrapper), as OPA answers it for its default decision.
+func (s *Server) handleDefault(w http.ResponseWriter, r *http.Request) {
+	body, ok := s.readBody(w, r)
+	if !ok {
+		return
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "missing input: the body is the query", nil)
+		return
 	}
 	eng := s.eng.Load()
-	q, input, probs := eng.Validator().QueryJSON(req.Input)
+	q, input, probs := eng.Validator().QueryJSON(body)
 	if len(probs) > 0 {
 		s.metrics.validationFailures.WithLabelValues("query").Inc()
-		writeError(w, http.StatusBadRequest, "invalid_parameter", "input does not match schemas/query.json", probs)
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "input does not match schemas/query.json", probs)
+		return
+	}
+	d, _ := s.decide(r.Context(), eng, q, input, r)
+	writeJSON(w, decisionStatus(d), d)
+}
+
+// answerData validates the input as a query and answers the data path.
+func (s *Server) answerData(w http.ResponseWriter, r *http.Request, path string, raw json.RawMessage) {
+	path = strings.Trim(path, "/")
+	if path != "padlock" && !strings.HasPrefix(path, "padlock/") {
+		writeError(w, http.StatusNotFound, types.CodeResourceNotFound, "padlock serves data under /v1/data/padlock/", nil)
+		return
+	}
+	eng := s.eng.Load()
+	q, input, probs := eng.Validator().QueryJSON(raw)
+	if len(probs) > 0 {
+		s.metrics.validationFailures.WithLabelValues("query").Inc()
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "input does not match schemas/query.json", probs)
 		return
 	}
 	if path == decisionPath {
 		d, id := s.decide(r.Context(), eng, q, input, r)
-		status := http.StatusOK
-		if d.IsEvalError() {
-			status = http.StatusInternalServerError
-		}
-		writeJSON(w, status, map[string]any{"result": d, "decision_id": id})
+		var result any = d
+		writeJSON(w, decisionStatus(d), types.DataResponseV1{DecisionID: id, Result: &result})
 		return
 	}
 	id := newDecisionID()
 	result, defined, err := eng.EvalPath(r.Context(), path, input)
 	if err != nil {
-		writeError(w, http.StatusInternalServerError, "internal_error", err.Error(), nil)
+		writeError(w, http.StatusInternalServerError, types.CodeEvaluation, err.Error(), nil)
 		return
 	}
 	s.logDecision(r.Context(), id, path, input, result, defined, r)
-	if !defined {
-		writeJSON(w, http.StatusOK, map[string]any{"decision_id": id})
-		return
+	resp := types.DataResponseV1{DecisionID: id}
+	if defined {
+		resp.Result = &result
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"result": result, "decision_id": id})
+	writeJSON(w, http.StatusOK, resp)
+}
+
+// decisionStatus: a deny is a 200; the fail-closed answer to an
+// evaluation error is a 500 that still says allow: false.
+func decisionStatus(d engine.Decision) int {
+	if d.IsEvalError() {
+		return http.StatusInternalServerError
+	}
+	return http.StatusOK
 }
 
 // decide answers, measures and logs one decision.

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/open-policy-agent/opa/server/types"
+
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
@@ -156,7 +158,10 @@ func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
-	k := docKey{document.Kind(r.PathValue("kind")), r.PathValue("id")}
+	k, ok := pathKey(w, r)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	d, ok := s.docs.find(k)
 	s.mu.Unlock()
@@ -170,7 +175,10 @@ func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
 // handleDeleteDocument removes a document; the world without it must still
 // be valid (deleting a flow that a share names is refused).
 func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
-	k := docKey{document.Kind(r.PathValue("kind")), r.PathValue("id")}
+	k, ok := pathKey(w, r)
+	if !ok {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if _, ok := s.docs.find(k); !ok {
@@ -182,4 +190,15 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// pathKey reads /v1/documents/{kind}/{id}; kind names are matched
+// case-insensitively, as `padlock schema` matches them.
+func pathKey(w http.ResponseWriter, r *http.Request) (docKey, bool) {
+	kind, ok := document.ParseKind(r.PathValue("kind"))
+	if !ok {
+		writeError(w, http.StatusNotFound, types.CodeResourceNotFound, fmt.Sprintf("unknown kind %q", r.PathValue("kind")), nil)
+		return docKey{}, false
+	}
+	return docKey{kind, r.PathValue("id")}, true
 }

@@ -45,3 +45,18 @@ func FuzzDecisionHandler(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDataRequest: the Data API's body parser and the duplicate-key check
+// never panic, and a body they accept has exactly the key "input".
+func FuzzDataRequest(f *testing.F) {
+	for _, s := range []string{`{"input":{}}`, `{"INPUT":1}`, `{"input":1} x`, `{"a":1,"a":2}`, `[{"a":{"b":1,"b":2}}]`, `{`, `""`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		_, _ = duplicateKey(body)
+		in, err := dataRequest(body)
+		if err == nil && in == nil {
+			t.Fatalf("accepted %q without an input", body)
+		}
+	})
+}

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -9,18 +10,10 @@ import (
 	"io"
 	"net/http"
 
-	"github.com/padlock/padlock/engine/diag"
-	"github.com/padlock/padlock/engine/render"
-)
+	"github.com/open-policy-agent/opa/v1/server/types"
 
-// errorBody is the shape of every error answer, as OPA's server writes
-// them ({"code", "message"}), plus the validation problems where there are.
-type errorBody struct {
-	Code     string    `json:"code"`
-	Message  string    `json:"message"`
-	Errors   diag.List `json:"errors,omitempty"`
-	Warnings diag.List `json:"warnings,omitempty"`
-}
+	"github.com/padlock/padlock/engine/diag"
+)
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
@@ -29,13 +22,44 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
+// writeError answers with OPA's own error type (types.ErrorV1: {code,
+// message, errors: [{code, message, location}]}), so that OPA's client
+// SDKs parse padlock's errors. Each validation problem is one entry of
+// errors, with padlock's JSON pointer and severity beside OPA's fields.
 func writeError(w http.ResponseWriter, status int, code, msg string, probs diag.List) {
-	body := errorBody{Code: code, Message: msg}
-	if probs != nil {
-		pj := render.ProblemsJSON(probs)
-		body.Errors, body.Warnings = pj["errors"], pj["warnings"]
+	body := types.NewErrorV1(code, "%s", msg)
+	for _, p := range probs {
+		body = body.WithError(problemError{p})
 	}
 	writeJSON(w, status, body)
+}
+
+// problemError is a validation problem in the shape of an entry of OPA's
+// errors list (as ast.Error marshals).
+type problemError struct{ p diag.Problem }
+
+func (e problemError) Error() string { return e.p.String() }
+
+// MarshalJSON writes {code, message, location: {file, row}} and padlock's
+// pointer, document index and severity.
+func (e problemError) MarshalJSON() ([]byte, error) {
+	type location struct {
+		File string `json:"file"`
+		Row  int    `json:"row"`
+		Col  int    `json:"col"`
+	}
+	code := "invalid_input"
+	if e.p.Severity == diag.Warning {
+		code = "invalid_input_warning"
+	}
+	return json.Marshal(struct {
+		Code     string        `json:"code"`
+		Message  string        `json:"message"`
+		Location *location     `json:"location,omitempty"`
+		Pointer  string        `json:"pointer"`
+		Document int           `json:"document"`
+		Severity diag.Severity `json:"severity"`
+	}{code, e.p.Message, &location{File: e.p.File, Row: e.p.Line}, e.p.Pointer, e.p.Document, e.p.Severity})
 }
 
 // readBody reads a request body within the size limit and refuses JSON
@@ -56,6 +80,13 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, bool)
 		s.metrics.validationFailures.WithLabelValues("body").Inc()
 		writeError(w, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("JSON is nested deeper than %d levels", s.cfg.MaxJSONDepth), nil)
 		return nil, false
+	}
+	if t := bytes.TrimSpace(body); len(t) > 0 && (t[0] == '{' || t[0] == '[') {
+		if k, err := duplicateKey(t); err == nil && k != "" {
+			s.metrics.validationFailures.WithLabelValues("body").Inc()
+			writeError(w, http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("duplicate key %q in the body: padlock refuses what a gateway might read differently", k), nil)
+			return nil, false
+		}
 	}
 	return body, true
 }

@@ -1,0 +1,90 @@
+package server
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// opaError is OPA's error wire type as OPA's client SDKs parse it: every
+// entry of errors has a code and a message.
+type opaError struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Errors  []struct {
+		Code     string `json:"code"`
+		Message  string `json:"message"`
+		Location *struct {
+			File string `json:"file"`
+			Row  int    `json:"row"`
+		} `json:"location"`
+	} `json:"errors"`
+}
+
+func raw(t *testing.T, method, u, body string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestDataAPIAsOPA: the Data API answers, and fails, as OPA does, so that
+// OPA's client SDKs work unchanged; and it is as strict as /v1/decisions.
+func TestDataAPIAsOPA(t *testing.T) {
+	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	const frank = `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`
+	tests := []struct {
+		name, method, path, body string
+		wantStatus               int
+		want                     []string // in the body
+	}{
+		{"POST data decision", "POST", "/v1/data/padlock/authz/decision", `{"input":` + frank + `}`, 200, []string{`"result":{"allow":true`, `"decision_id"`}},
+		{"GET data with ?input", "GET", "/v1/data/padlock/authz/allow?input=" + url.QueryEscape(frank), "", 200, []string{`"result":true`}},
+		{"GET data decision", "GET", "/v1/data/padlock/authz/decision?input=" + url.QueryEscape(frank), "", 200, []string{`"allow":true`, `"role":"user"`}},
+		{"default decision: the body is the input, the answer the decision", "POST", "/", frank, 200, []string{`{"allow":true,"role":"user"`}},
+		{"default decision: a deny", "POST", "/", `{"action":"edit","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`, 200, []string{`"allow":false`, "RUN_ONLY"}},
+		{"default decision: invalid input", "POST", "/", `{"action":"run"}`, 400, []string{`"code":"invalid_parameter"`, `"code":"invalid_input"`}},
+		{"a body without input", "POST", "/v1/data/padlock/authz/decision", `{}`, 400, []string{"missing input"}},
+		{"an empty body", "POST", "/v1/data/padlock/authz/decision", ``, 400, []string{"invalid_parameter"}},
+		{"GET without input", "GET", "/v1/data/padlock/authz/decision", "", 400, []string{"missing input"}},
+		{"INPUT is not input", "POST", "/v1/data/padlock/authz/decision", `{"INPUT":` + frank + `}`, 400, []string{`unknown key \"INPUT\"`}},
+		{"trailing data after the body", "POST", "/v1/data/padlock/authz/decision", `{"input":` + frank + `} {}`, 400, []string{"more than one JSON value"}},
+		{"duplicate keys in the data API", "POST", "/v1/data/padlock/authz/decision", `{"input":{"action":"run","principal":"user:frank@northwind.example","principal":"user:alice@northwind.example","flow":"flow-invoice-sync"}}`, 400, []string{`duplicate key \"principal\"`}},
+		{"duplicate keys in decisions", "POST", "/v1/decisions", `{"action":"run","action":"edit","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`, 400, []string{`duplicate key \"action\"`}},
+		{"a document kind in any case", "GET", "/v1/documents/desktopflow/flow-invoice-sync", "", 200, []string{`"id":"flow-invoice-sync"`}},
+		{"a document kind in upper case", "GET", "/v1/documents/DESKTOPFLOW/flow-invoice-sync", "", 200, []string{`"id":"flow-invoice-sync"`}},
+		{"an unknown kind", "GET", "/v1/documents/Flow/flow-invoice-sync", "", 404, []string{`unknown kind \"Flow\"`}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := raw(t, tt.method, ts.URL+tt.path, tt.body)
+			if status != tt.wantStatus {
+				t.Errorf("status %d, want %d: %s", status, tt.wantStatus, body)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %s:\n%s", w, body)
+				}
+			}
+			if status >= 400 {
+				var e opaError
+				if err := json.Unmarshal([]byte(body), &e); err != nil || e.Code == "" || e.Message == "" {
+					t.Fatalf("not OPA's error shape: %v\n%s", err, body)
+				}
+				for i, d := range e.Errors {
+					if d.Code == "" || d.Message == "" || d.Location == nil {
+						t.Errorf("errors[%d] lacks code, message or location: %s", i, body)
+					}
+				}
+			}
+		})
+	}
+}
