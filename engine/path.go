@@ -57,3 +57,18 @@ func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result a
 	}
 	return rs[0].Expressions[0].Value, true, nil
 }
+
+// Eval evaluates any Rego query against the policies and the world, as
+// `opa eval` does, for policy authors exploring the rules from the
+// command line. The result set marshals as opa eval's JSON.
+func (e *Engine) Eval(ctx context.Context, query string, input any) (rego.ResultSet, error) {
+	opts := []func(*rego.Rego){rego.Query(query), rego.Compiler(e.compiler), rego.Store(e.store), rego.StrictBuiltinErrors(true)}
+	if input != nil {
+		opts = append(opts, rego.Input(input))
+	}
+	rs, err := rego.New(opts...).Eval(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate %s: %w", query, err)
+	}
+	return rs, nil
+}

@@ -186,3 +186,21 @@ func TestSigningKeys(t *testing.T) {
 		t.Errorf("the HMAC-signed bundle was not written: %v", err)
 	}
 }
+
+// TestEval: any Rego query over the policies and the world, as opa eval.
+func TestEval(t *testing.T) {
+	runCLICases(t, []cliCase{
+		{name: "a function of the rules", args: []string{"eval", "--docs", "fixtures/example/world", "--format", "text",
+			`data.padlock.roles.role(data.world.flows["flow-invoice-sync"], "user:frank@northwind.example")`},
+			wantCode: 0, wantOut: []string{`"user"`}},
+		{name: "a rule with an input, flags after the query", args: []string{"eval", "data.padlock.authz.deny", "-d", "fixtures/example/world",
+			"-i", "fixtures/example/queries/bob-invokes-invoice-sync.json"},
+			wantCode: 0, wantOut: []string{`"expressions"`, "NOT_EMBEDDED"}},
+		{name: "undefined", args: []string{"eval", "-d", "fixtures/example/world", "data.padlock.nope"},
+			wantCode: 1, wantOut: []string{"{}"}, wantErr: []string{"undefined"}},
+		{name: "a query that does not parse", args: []string{"eval", "-d", "fixtures/example/world", "data.padlock["},
+			wantCode: 2, wantErr: []string{"rego_parse_error"}},
+		{name: "an invalid input", args: []string{"eval", "-d", "fixtures/example/world", "-i", "fixtures/invalid/truncated.json", "data.padlock.authz.allow"},
+			wantCode: 2, wantErr: []string{"invalid input"}},
+	})
+}

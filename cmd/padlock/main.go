@@ -85,6 +85,7 @@ Example:
 			bundleCommand(),
 			serveCommand(),
 			auditCommand(),
+			evalCommand(),
 			versionCommand(),
 		},
 	}
