@@ -20,6 +20,7 @@ import (
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
 )
@@ -36,6 +37,7 @@ type Engine struct {
 	cacheSize int
 	loader    *load.Loader
 	paths     pathQueries
+	progress  *progress.Meter
 }
 
 type config struct {
@@ -73,6 +75,9 @@ func WithStore(s storage.Store) Option { return func(c *config) { c.store = s } 
 // WithDecisionCache bounds the decision cache to size entries; 0 turns it
 // off, so that every query is evaluated by OPA.
 func WithDecisionCache(size int) Option { return func(c *config) { c.cacheSize = size } }
+
+// WithProgress counts files read and documents validated on m.
+func WithProgress(m *progress.Meter) Option { return func(c *config) { c.loadOpts.Progress = m } }
 
 // WithLoadOptions tunes how documents are read (file size limit).
 func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpts = o } }
@@ -124,7 +129,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
 	}
-	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
 	e.cache.Store(newDecisionCache(cfg.cacheSize))
 	return e, nil
@@ -149,8 +154,9 @@ func (e *Engine) World() *world.World { return e.world.Load() }
 // LoadWorld reads, validates and cross-checks the documents under paths.
 // The world is nil when any error was found; warnings come back either way.
 func (e *Engine) LoadWorld(paths ...string) (*world.World, diag.List) {
+	defer e.progress.Done()
 	docs, probs := e.loader.Paths(paths...)
-	w, more := e.Assemble(docs)
+	w, more := e.assemble(docs, e.progress)
 	probs = append(probs, more...)
 	if probs.HasErrors() {
 		return nil, probs
@@ -160,7 +166,11 @@ func (e *Engine) LoadWorld(paths ...string) (*world.World, diag.List) {
 
 // Assemble validates loaded documents and builds their world.
 func (e *Engine) Assemble(docs []load.Doc) (*world.World, diag.List) {
-	typed, probs := e.validator.Documents(docs)
+	return e.assemble(docs, nil)
+}
+
+func (e *Engine) assemble(docs []load.Doc, m *progress.Meter) (*world.World, diag.List) {
+	typed, probs := e.validator.DocumentsMetered(docs, m)
 	if probs.HasErrors() {
 		return nil, probs
 	}

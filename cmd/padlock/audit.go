@@ -35,6 +35,7 @@ Example:
 			&cli.StringFlag{Name: "fail-on", Value: "error", Usage: "exit 1 when a finding is at or above this severity: info, warning or error"},
 			policiesFlag(),
 			allowEmptyFlag(),
+			quietFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -52,7 +53,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn})
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c)})
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -203,4 +204,34 @@ func TestEval(t *testing.T) {
 		{name: "an invalid input", args: []string{"eval", "-d", "fixtures/example/world", "-i", "fixtures/invalid/truncated.json", "data.padlock.authz.allow"},
 			wantCode: 2, wantErr: []string{"invalid input"}},
 	})
+}
+
+// TestProgressOnlyOnATerminal: progress goes to stderr when it is a
+// terminal (here a pseudo-terminal made by script(1)), and --quiet or a
+// pipe silences it.
+func TestProgressOnlyOnATerminal(t *testing.T) {
+	_, errOut, code := exe(t, "../..", "validate", "fixtures/example/world")
+	if code != 0 || strings.Contains(errOut, "\r") || strings.Contains(errOut, "documents validated") {
+		t.Errorf("progress off a terminal: exit %d, stderr %q", code, errOut)
+	}
+	scriptCmd, err := exec.LookPath("script")
+	if err != nil {
+		t.Skip("script(1) is not installed: no pseudo-terminal to test progress on")
+	}
+	run := func(args string) string {
+		out, err := exec.Command(scriptCmd, "-qec", binary(t)+" "+args, "/dev/null").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	if out := run("validate ../../fixtures/example/world"); !strings.Contains(out, "\x1b[Kpadlock: ") || !strings.Contains(out, "files read") || !strings.Contains(out, "valid: 21 documents") {
+		t.Errorf("no progress on a terminal:\n%q", out)
+	}
+	if out := run("validate --quiet ../../fixtures/example/world"); strings.Contains(out, "files read") {
+		t.Errorf("--quiet still shows progress:\n%q", out)
+	}
+	if out := run("audit --quiet=false -e northwind-prod --fail-on info --allow-empty ../../fixtures/audit/pac-solution || true"); !strings.Contains(out, "desktop flows read") {
+		t.Errorf("no audit progress on a terminal:\n%q", out)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/render"
 )
 
@@ -21,6 +22,19 @@ func docsFlag() *cli.StringSliceFlag {
 
 func allowEmptyFlag() *cli.BoolFlag {
 	return &cli.BoolFlag{Name: "allow-empty", Usage: "go on when there is nothing to work on (no documents, no export) instead of exiting 2"}
+}
+
+func quietFlag() *cli.BoolFlag {
+	return &cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress on a terminal"}
+}
+
+// meter shows progress on stderr when it is a terminal, unless --quiet.
+func meter(c *cli.Context) *progress.Meter {
+	f, ok := c.App.ErrWriter.(*os.File)
+	if !ok {
+		return nil
+	}
+	return progress.ForTerminal(f, c.Bool("quiet"))
 }
 
 func policiesFlag() *cli.StringFlag {
@@ -57,6 +71,7 @@ Example:
 			policiesFlag(),
 			&cli.BoolFlag{Name: "fail", Usage: "exit 1 when the decision denies"},
 			allowEmptyFlag(),
+			quietFlag(),
 			&cli.BoolFlag{Name: "explain", Usage: "show, for each reason, the rule that produced it (package, rule, file, line)"},
 			&cli.StringFlag{Name: "trace", Usage: "with the explanation, OPA's trace: notes, fails or full"},
 		},
@@ -111,7 +126,7 @@ Example:
 
 // newEngine builds the engine with the built-in or the given policies.
 func newEngine(c *cli.Context) (*engine.Engine, error) {
-	var opts []engine.Option
+	opts := []engine.Option{engine.WithProgress(meter(c))}
 	if dir := c.String("policies"); dir != "" {
 		opts = append(opts, engine.WithPolicies(os.DirFS(dir)))
 	}

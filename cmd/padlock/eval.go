@@ -30,6 +30,7 @@ Example:
 			&cli.StringFlag{Name: "input", Aliases: []string{"i"}, Usage: "the input: a query as a JSON `FILE`, or - for standard input"},
 			formatFlag("json"),
 			policiesFlag(),
+			quietFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {

@@ -44,6 +44,7 @@ Example:
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
 			&cli.IntFlag{Name: "decision-cache", Value: engine.DefaultCacheSize, Usage: "decisions remembered per world (0: evaluate every query)"},
+			quietFlag(),
 		},
 		Action: func(c *cli.Context) error {
 			cfg := server.Config{
@@ -52,6 +53,7 @@ Example:
 				MaxBodyBytes: c.Int64("max-body"), MaxJSONDepth: c.Int("max-depth"), ID: c.String("id"),
 				Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
 				EngineOptions: []engine.Option{engine.WithDecisionCache(c.Int("decision-cache"))},
+				Progress:      meter(c),
 			}
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usageError("--tls-cert and --tls-key go together")

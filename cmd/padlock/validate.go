@@ -24,7 +24,7 @@ a folder with no documents) or no path is given.
 
 Example:
    padlock validate fixtures/example/world`,
-		Flags: []cli.Flag{formatFlag("text")},
+		Flags: []cli.Flag{formatFlag("text"), quietFlag()},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
 				return usageError("validate needs at least one PATH")

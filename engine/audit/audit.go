@@ -16,6 +16,7 @@ import (
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/export"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/progress"
 )
 
 // FindingsPath is the audit rules' document in the Data API's terms.
@@ -28,6 +29,8 @@ type Options struct {
 	// Docs are padlock documents (shares, teams, connections, flows with
 	// their owners) that say what exports do not.
 	Docs []string
+	// Progress shows the flows read and audited on a terminal (nil: silent).
+	Progress *progress.Meter
 	// FailOn is the rank (ParseSeverity) of the weakest failing severity.
 	FailOn int
 	Limits export.Limits
@@ -86,7 +89,8 @@ func (r *Report) AtLeast(min int) int {
 
 // Run audits the inputs with the engine's policies.
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
-	res := export.Read(inputs, export.Options{Environment: o.Environment, Limits: o.Limits})
+	defer o.Progress.Done()
+	res := export.Read(inputs, export.Options{Environment: o.Environment, Limits: o.Limits, Progress: o.Progress})
 	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), Environment: o.Environment, FailOn: o.FailOn}
 	docs := res.Documents
 	if len(o.Docs) > 0 {
@@ -145,6 +149,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		return nil, err
 	}
 	result, defined, err := eng.EvalPath(ctx, FindingsPath, generic)
+	o.Progress.Add("desktop flows audited", len(input.Flows))
 	if err != nil {
 		return nil, fmt.Errorf("evaluate %s: %w", FindingsPath, err)
 	}

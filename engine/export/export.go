@@ -19,6 +19,7 @@ import (
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/progress"
 )
 
 // Flow is one desktop flow found in an input.
@@ -41,6 +42,8 @@ type Options struct {
 	// Environment is given to every exported flow: exports carry none.
 	Environment string
 	Limits      Limits
+	// Progress counts the desktop flows read (nil: silent).
+	Progress *progress.Meter
 }
 
 // Read reads every input: files and folders, folders recursively.

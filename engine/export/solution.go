@@ -263,6 +263,7 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 		RequiredBinaries: orEmpty(required), MissingBinaries: orEmpty(missing),
 		Actions: orEmpty(facts.actions), Credentials: orEmpty(facts.credentials),
 	}})
+	r.opts.Progress.Add("desktop flows read", 1)
 }
 
 // orEmpty writes a missing list as [] rather than null: the audit input's

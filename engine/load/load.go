@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/progress"
 )
 
 // DefaultMaxFileSize bounds one input file: big enough for an environment's
@@ -57,6 +58,8 @@ func (d Doc) Problem(sev diag.Severity, pointer, format string, args ...any) dia
 // Options tune a Loader.
 type Options struct {
 	MaxFileSize int64 // 0 means DefaultMaxFileSize
+	// Progress counts files read and documents found (nil: silent).
+	Progress *progress.Meter
 }
 
 // Loader reads documents. Its zero value is ready to use.
@@ -89,6 +92,7 @@ func (l *Loader) Paths(paths ...string) ([]Doc, diag.List) {
 			d, ps := l.File(f)
 			docs = append(docs, d...)
 			probs = append(probs, ps...)
+			l.opts.Progress.Add("files read", 1)
 		}
 	}
 	return docs, probs

@@ -12,6 +12,7 @@ import (
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/validate"
 )
 
@@ -19,7 +20,8 @@ import (
 func (s *Server) loadFiles(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs, probs := s.readDocs()
+	docs, probs := s.readDocs(s.cfg.Progress)
+	s.cfg.Progress.Done()
 	if probs.HasErrors() {
 		return probs
 	}
@@ -32,13 +34,14 @@ func (s *Server) loadFiles(ctx context.Context) error {
 	return nil
 }
 
-// readDocs loads and schema-checks the files of --docs.
-func (s *Server) readDocs() ([]validate.Typed, diag.List) {
+// readDocs loads and schema-checks the files of --docs, counting on m
+// (the start-up's progress; nil for reloads).
+func (s *Server) readDocs(m *progress.Meter) ([]validate.Typed, diag.List) {
 	if len(s.cfg.Docs) == 0 {
 		return nil, nil
 	}
-	docs, probs := load.New(load.Options{}).Paths(s.cfg.Docs...)
-	typed, more := s.eng.Load().Validator().Documents(docs)
+	docs, probs := load.New(load.Options{Progress: m}).Paths(s.cfg.Docs...)
+	typed, more := s.eng.Load().Validator().DocumentsMetered(docs, m)
 	return typed, append(probs, more...)
 }
 
@@ -47,7 +50,7 @@ func (s *Server) readDocs() ([]validate.Typed, diag.List) {
 func (s *Server) Reload(ctx context.Context) diag.List {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs, probs := s.readDocs()
+	docs, probs := s.readDocs(nil)
 	if !probs.HasErrors() {
 		probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files")
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/plugins"
 
 	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/progress"
 )
 
 // Config is everything `padlock serve` is told.
@@ -48,6 +49,8 @@ type Config struct {
 	// EngineOptions are given to every engine the server builds (for
 	// example engine.WithDecisionCache).
 	EngineOptions []engine.Option
+	// Progress shows the start-up's reading of --docs (nil: silent).
+	Progress *progress.Meter
 }
 
 func (c *Config) defaults() {

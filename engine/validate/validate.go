@@ -16,6 +16,7 @@ import (
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/schemas"
 )
 
@@ -66,6 +67,11 @@ type Typed struct {
 // Documents validates every document against its kind's schema and decodes
 // the valid ones. All problems are returned together.
 func (v *Validator) Documents(docs []load.Doc) ([]Typed, diag.List) {
+	return v.DocumentsMetered(docs, nil)
+}
+
+// DocumentsMetered is Documents, counting "documents validated" on m.
+func (v *Validator) DocumentsMetered(docs []load.Doc, m *progress.Meter) ([]Typed, diag.List) {
 	var out []Typed
 	var probs diag.List
 	for _, d := range docs {
@@ -74,6 +80,7 @@ func (v *Validator) Documents(docs []load.Doc) ([]Typed, diag.List) {
 		if len(ps) == 0 {
 			out = append(out, t)
 		}
+		m.Add("documents validated", 1)
 	}
 	return out, probs
 }
