@@ -62,7 +62,7 @@ func TestFlagsAnywhere(t *testing.T) {
 			wantCode: 0, wantOut: []string{`"errors": []`}},
 		{name: "audit: input first, flags after", args: []string{"audit", "fixtures/audit/pac-solution", "--format", "json", "-e", "northwind-prod"},
 			wantCode: 1, wantOut: []string{`"findings": [`, `"environment": "northwind-prod"`}},
-		{name: "test: path first, --run after", args: []string{"test", "policies", "--run", "embed"},
+		{name: "test: path first, --run after, --format text as everywhere", args: []string{"test", "policies", "--run", "embed", "--format", "text"},
 			wantCode: 0, wantOut: []string{"PASS"}},
 		{name: "check: dir then flag", args: []string{"check", "policies", "--help"},
 			wantCode: 0, wantOut: []string{"padlock check"}},

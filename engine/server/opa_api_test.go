@@ -52,6 +52,8 @@ func TestDataAPIAsOPA(t *testing.T) {
 		{"default decision: the body is the input, the answer the decision", "POST", "/", frank, 200, []string{`{"allow":true,"role":"user"`}},
 		{"default decision: a deny", "POST", "/", `{"action":"edit","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`, 200, []string{`"allow":false`, "RUN_ONLY"}},
 		{"default decision: invalid input", "POST", "/", `{"action":"run"}`, 400, []string{`"code":"invalid_parameter"`, `"code":"invalid_input"`}},
+		{"a principal that is no user or team is a 400 with its pointer", "POST", "/v1/data/padlock/authz/decision", `{"input":{"action":"run","principal":"frank","flow":"f"}}`, 400, []string{`"pointer":"/principal"`}},
+		{"a flow with surrounding whitespace is a 400 with its pointer", "POST", "/v1/decisions", `{"action":"run","principal":"user:frank@northwind.example","flow":" f "}`, 400, []string{`"pointer":"/flow"`}},
 		{"a body without input", "POST", "/v1/data/padlock/authz/decision", `{}`, 400, []string{"missing input"}},
 		{"an empty body", "POST", "/v1/data/padlock/authz/decision", ``, 400, []string{"invalid_parameter"}},
 		{"GET without input", "GET", "/v1/data/padlock/authz/decision", "", 400, []string{"missing input"}},
