@@ -202,7 +202,7 @@ func TestEval(t *testing.T) {
 		{name: "a query that does not parse", args: []string{"eval", "-d", "fixtures/example/world", "data.padlock["},
 			wantCode: 2, wantErr: []string{"rego_parse_error"}},
 		{name: "an invalid input", args: []string{"eval", "-d", "fixtures/example/world", "-i", "fixtures/invalid/truncated.json", "data.padlock.authz.allow"},
-			wantCode: 2, wantErr: []string{"invalid input"}},
+			wantCode: 2, wantErr: []string{"invalid query"}},
 	})
 }
 

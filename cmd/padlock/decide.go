@@ -9,6 +9,7 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/render"
 )
@@ -91,14 +92,9 @@ Example:
 			if err := loadWorld(c, eng, paths); err != nil {
 				return err
 			}
-			body, err := readInput(c.App.Reader, c.String("input"))
+			q, _, err := readQuery(c, eng, c.String("input"))
 			if err != nil {
-				return usageError("read input: %v", err)
-			}
-			q, _, probs := eng.Validator().QueryJSON(body)
-			if len(probs) > 0 {
-				_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, c.String("input")))
-				return cli.Exit("padlock: invalid query", exitUnusable)
+				return err
 			}
 			var d engine.Decision
 			if c.Bool("explain") || c.IsSet("trace") {
@@ -152,6 +148,21 @@ func loadWorld(c *cli.Context, eng *engine.Engine, paths []string) error {
 		return cli.Exit("padlock: "+err.Error(), exitUnusable)
 	}
 	return nil
+}
+
+// readQuery reads and validates the query of --input; problems go to
+// stderr with the file's name.
+func readQuery(c *cli.Context, eng *engine.Engine, name string) (document.Query, any, error) {
+	body, err := readInput(c.App.Reader, name)
+	if err != nil {
+		return document.Query{}, nil, usageError("read input: %v", err)
+	}
+	q, value, probs := eng.Validator().QueryJSON(body)
+	if len(probs) > 0 {
+		_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, name))
+		return document.Query{}, nil, cli.Exit("padlock: invalid query", exitUnusable)
+	}
+	return q, value, nil
 }
 
 func readInput(stdin io.Reader, name string) ([]byte, error) {

@@ -49,16 +49,9 @@ Example:
 			}
 			var input any
 			if name := c.String("input"); name != "" {
-				body, err := readInput(c.App.Reader, name)
-				if err != nil {
-					return usageError("read input: %v", err)
+				if _, input, err = readQuery(c, eng, name); err != nil {
+					return err
 				}
-				_, value, probs := eng.Validator().QueryJSON(body)
-				if len(probs) > 0 {
-					_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, name))
-					return cli.Exit("padlock: invalid input", exitUnusable)
-				}
-				input = value
 			}
 			rs, err := eng.Eval(c.Context, c.Args().First(), input)
 			if err != nil {

@@ -33,11 +33,8 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	eng := s.eng.Load()
-	q, input, probs := eng.Validator().QueryJSON(body)
-	if len(probs) > 0 {
-		s.metrics.validationFailures.WithLabelValues("query").Inc()
-		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "the query does not match schemas/query.json", probs)
+	eng, q, input, ok := s.query(w, body)
+	if !ok {
 		return
 	}
 	d, id := s.decide(r.Context(), eng, q, input, r)
@@ -91,11 +88,8 @@ func (s *Server) handleDefault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "missing input: the body is the query", nil)
 		return
 	}
-	eng := s.eng.Load()
-	q, input, probs := eng.Validator().QueryJSON(body)
-	if len(probs) > 0 {
-		s.metrics.validationFailures.WithLabelValues("query").Inc()
-		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "input does not match schemas/query.json", probs)
+	eng, q, input, ok := s.query(w, body)
+	if !ok {
 		return
 	}
 	d, _ := s.decide(r.Context(), eng, q, input, r)
@@ -109,11 +103,8 @@ func (s *Server) answerData(w http.ResponseWriter, r *http.Request, path string,
 		writeError(w, http.StatusNotFound, types.CodeResourceNotFound, "padlock serves data under /v1/data/padlock/", nil)
 		return
 	}
-	eng := s.eng.Load()
-	q, input, probs := eng.Validator().QueryJSON(raw)
-	if len(probs) > 0 {
-		s.metrics.validationFailures.WithLabelValues("query").Inc()
-		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "input does not match schemas/query.json", probs)
+	eng, q, input, ok := s.query(w, raw)
+	if !ok {
 		return
 	}
 	if path == decisionPath {
@@ -134,6 +125,20 @@ func (s *Server) answerData(w http.ResponseWriter, r *http.Request, path string,
 		resp.Result = &result
 	}
 	writeJSON(w, http.StatusOK, resp)
+}
+
+// query validates a query (the body of /v1/decisions, the input of the
+// Data API) with the engine serving now; an invalid one is answered with
+// a 400 listing every problem.
+func (s *Server) query(w http.ResponseWriter, raw []byte) (*engine.Engine, document.Query, any, bool) {
+	eng := s.eng.Load()
+	q, input, probs := eng.Validator().QueryJSON(raw)
+	if len(probs) > 0 {
+		s.metrics.validationFailures.WithLabelValues("query").Inc()
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "the query does not match schemas/query.json", probs)
+		return nil, document.Query{}, nil, false
+	}
+	return eng, q, input, true
 }
 
 // decisionStatus: a deny is a 200; the fail-closed answer to an
