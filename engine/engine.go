@@ -19,8 +19,10 @@ import (
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/progress"
+	"github.com/padlock/padlock/engine/source"
 	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
 )
@@ -38,6 +40,7 @@ type Engine struct {
 	loader    *load.Loader
 	paths     pathQueries
 	progress  *progress.Meter
+	masks     maskRoles
 }
 
 type config struct {
@@ -151,11 +154,18 @@ func (e *Engine) Compiler() *ast.Compiler { return e.compiler }
 // World returns the world the engine decides over now.
 func (e *Engine) World() *world.World { return e.world.Load() }
 
-// LoadWorld reads, validates and cross-checks the documents under paths.
-// The world is nil when any error was found; warnings come back either way.
-func (e *Engine) LoadWorld(paths ...string) (*world.World, diag.List) {
+// Sources reads documents from files and dumps, with this engine's
+// policies answering what a dump's access rights mean.
+func (e *Engine) Sources() source.Reader {
+	return source.Reader{Loader: e.loader, Dataverse: dataverse.Options{RoleOfMask: e.RoleOfMask, Progress: e.progress}}
+}
+
+// LoadWorld reads, validates and cross-checks the documents under paths
+// (document files and dumps). The world is nil when any error was found;
+// warnings come back either way.
+func (e *Engine) LoadWorld(ctx context.Context, paths ...string) (*world.World, diag.List) {
 	defer e.progress.Done()
-	docs, probs := e.loader.Paths(paths...)
+	docs, probs := e.Sources().Paths(ctx, paths...)
 	w, more := e.assemble(docs, e.progress)
 	probs = append(probs, more...)
 	if probs.HasErrors() {

@@ -139,7 +139,7 @@ func loadWorld(c *cli.Context, eng *engine.Engine, paths []string) error {
 	if len(paths) == 0 {
 		return nil
 	}
-	w, probs := eng.LoadWorld(paths...)
+	w, probs := eng.LoadWorld(c.Context, paths...)
 	_ = render.Problems(c.App.ErrWriter, render.Text, probs)
 	if w == nil {
 		return cli.Exit("padlock: invalid documents: nothing was evaluated", exitUnusable)

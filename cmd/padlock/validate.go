@@ -37,7 +37,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			w, probs := eng.LoadWorld(c.Args().Slice()...)
+			w, probs := eng.LoadWorld(c.Context, c.Args().Slice()...)
 			out := c.App.ErrWriter
 			if format == render.JSON {
 				out = c.App.Writer

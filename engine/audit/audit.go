@@ -94,7 +94,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), Environment: o.Environment, FailOn: o.FailOn}
 	docs := res.Documents
 	if len(o.Docs) > 0 {
-		more, probs := load.New(load.Options{}).Paths(o.Docs...)
+		more, probs := eng.Sources().Paths(ctx, o.Docs...)
 		docs, rep.Problems = append(docs, more...), append(rep.Problems, probs...)
 		if len(more) > 0 && !mentionsEnvironment(more, o.Environment) {
 			rep.Warnings = append(rep.Warnings, diag.Problem{Severity: diag.Warning, Document: -1,

@@ -95,8 +95,10 @@ type Grant struct {
 // Team is a Dataverse team (owner team or Entra-group team); its members hold
 // the team's role on every flow shared with it.
 type Team struct {
-	Kind    Kind        `json:"kind" jsonschema:"enum=Team"`
-	ID      string      `json:"id" jsonschema:"pattern=^team:\\S+$"`
+	Kind Kind   `json:"kind" jsonschema:"enum=Team"`
+	ID   string `json:"id" jsonschema:"pattern=^team:\\S+$"`
+	// Name is the team's display name, where the source has one.
+	Name    string      `json:"name,omitempty"`
 	Members []Principal `json:"members" jsonschema:"uniqueItems=true"`
 }
 

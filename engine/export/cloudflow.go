@@ -58,7 +58,7 @@ func (r *reader) cloudFlow(data []byte, file, name string) {
 		if m := strings.ToLower(mode); m != "attended" && m != "unattended" {
 			mode = "" // an expression: the mode is known only at run time
 		}
-		flow.Runs = append(flow.Runs, document.AuditRun{Action: ptr, DesktopFlow: normalizeID(target), RunMode: strings.ToLower(mode)})
+		flow.Runs = append(flow.Runs, document.AuditRun{Action: ptr, DesktopFlow: NormalizeID(target), RunMode: strings.ToLower(mode)})
 	})
 	sort.Slice(flow.Runs, func(i, j int) bool { return flow.Runs[i].Action < flow.Runs[j].Action })
 	r.res.CloudFlows = append(r.res.CloudFlows, flow)

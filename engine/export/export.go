@@ -185,8 +185,9 @@ func cleanErr(err error) error {
 	return err
 }
 
-// normalizeID turns "{0D1DFECA-...}" into "0d1dfeca-...".
-func normalizeID(id string) string {
+// NormalizeID is the one spelling of a Dataverse id: lower case, no braces
+// ("{6F0C...}" and "6f0c..." name one row).
+func NormalizeID(id string) string {
 	return strings.ToLower(strings.Trim(strings.TrimSpace(id), "{}"))
 }
 

@@ -85,11 +85,11 @@ func (r *reader) binaries(fsys fs.FS, label string) map[string]binary {
 			r.problem(path.Join(label, name), xmlLine(data, err), "malformed XML: %v", err)
 			continue
 		}
-		b.ID = normalizeID(b.ID)
+		b.ID = NormalizeID(b.ID)
 		if b.ID == "" {
-			b.ID = normalizeID(path.Base(path.Dir(name)))
+			b.ID = NormalizeID(path.Base(path.Dir(name)))
 		}
-		b.Workflow = normalizeID(b.Workflow)
+		b.Workflow = NormalizeID(b.Workflow)
 		// A binary that names a data file the export lacks is incomplete.
 		if b.Data != "" {
 			if _, err := fs.Stat(fsys, path.Join(path.Dir(name), "data", b.Data)); err != nil {
@@ -174,7 +174,7 @@ func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins map[stri
 	if strings.TrimSpace(w.Category) != "6" {
 		return
 	}
-	id, name := normalizeID(w.ID), cleanName(w.Name)
+	id, name := NormalizeID(w.ID), cleanName(w.Name)
 	loc := document.Location{File: file, Element: fmt.Sprintf("Workflow %s", id), Line: line}
 	if id == "" {
 		r.problem(file, line, "a desktop flow <Workflow> without a WorkflowId")
@@ -249,7 +249,7 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 		}
 	}
 	for i, b := range required {
-		required[i] = normalizeID(b)
+		required[i] = NormalizeID(b)
 		if _, ok := bins[required[i]]; !ok && bins != nil {
 			missing = append(missing, "binary "+required[i])
 		}

@@ -36,7 +36,7 @@ func (r *reader) webAPI(data []byte, file string) {
 			continue
 		}
 		loc := document.Location{File: file, Element: fmt.Sprintf("/value/%d", i)}
-		id := normalizeID(str(row["workflowid"]))
+		id := NormalizeID(str(row["workflowid"]))
 		name := cleanName(str(row["name"]))
 		if id == "" {
 			r.problem(file, 0, "/value/%d: a desktop flow row without workflowid", i)

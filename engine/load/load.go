@@ -275,3 +275,25 @@ func normalize(raw []byte) (any, error) {
 	}
 	return v, nil
 }
+
+// Generated makes a Doc of a document another reader produced (from a
+// Dataverse dump, say): file names where it came from, down to the row
+// ("dump/workflows.json#/value/3"), so that a problem with it points there.
+func Generated(file string, v any) (Doc, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return Doc{}, fmt.Errorf("%s: %w", file, err)
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var value any
+	if err := dec.Decode(&value); err != nil {
+		return Doc{}, fmt.Errorf("%s: %w", file, err)
+	}
+	return Doc{File: file, Value: value, JSON: raw}, nil
+}
+
+// Files lists the document files under a path as Paths reads them: the
+// file itself, or a folder's .json, .yaml and .yml files, recursively, in
+// lexical order.
+func Files(path string) ([]string, error) { return expand(path) }

@@ -20,7 +20,7 @@ import (
 func (s *Server) loadFiles(ctx context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs, probs := s.readDocs(s.cfg.Progress)
+	docs, probs := s.readDocs(ctx, s.cfg.Progress)
 	s.cfg.Progress.Done()
 	if probs.HasErrors() {
 		return probs
@@ -36,12 +36,15 @@ func (s *Server) loadFiles(ctx context.Context) error {
 
 // readDocs loads and schema-checks the files of --docs, counting on m
 // (the start-up's progress; nil for reloads).
-func (s *Server) readDocs(m *progress.Meter) ([]validate.Typed, diag.List) {
+func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Typed, diag.List) {
 	if len(s.cfg.Docs) == 0 {
 		return nil, nil
 	}
-	docs, probs := load.New(load.Options{Progress: m}).Paths(s.cfg.Docs...)
-	typed, more := s.eng.Load().Validator().DocumentsMetered(docs, m)
+	eng := s.eng.Load()
+	src := eng.Sources()
+	src.Loader, src.Dataverse.Progress = load.New(load.Options{Progress: m}), m
+	docs, probs := src.Paths(ctx, s.cfg.Docs...)
+	typed, more := eng.Validator().DocumentsMetered(docs, m)
 	return typed, append(probs, more...)
 }
 
@@ -50,7 +53,7 @@ func (s *Server) readDocs(m *progress.Meter) ([]validate.Typed, diag.List) {
 func (s *Server) Reload(ctx context.Context) diag.List {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs, probs := s.readDocs(nil)
+	docs, probs := s.readDocs(ctx, nil)
 	if !probs.HasErrors() {
 		probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files")
 	}
