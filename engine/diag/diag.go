@@ -51,12 +51,15 @@ func (p Problem) String() string {
 	if p.Severity == Warning {
 		b.WriteString("warning: ")
 	}
-	if p.Document >= 0 {
+	switch {
+	case p.Document >= 0:
 		fmt.Fprintf(&b, "document %d", p.Document)
 		if p.Pointer != "" {
 			fmt.Fprintf(&b, " at %s", p.Pointer)
 		}
 		b.WriteString(": ")
+	case p.Pointer != "": // a row of a file that is not a document (a dump)
+		fmt.Fprintf(&b, "at %s: ", p.Pointer)
 	}
 	b.WriteString(p.Message)
 	return b.String()
