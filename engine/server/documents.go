@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
-	"github.com/open-policy-agent/opa/server/types"
+	"github.com/open-policy-agent/opa/v1/server/types"
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
