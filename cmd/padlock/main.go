@@ -86,6 +86,7 @@ Example:
 			serveCommand(),
 			auditCommand(),
 			evalCommand(),
+			importCommand(),
 			versionCommand(),
 		},
 	}

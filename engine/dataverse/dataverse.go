@@ -40,21 +40,6 @@ type Options struct {
 	Progress   *progress.Meter
 }
 
-// Summary counts what an import produced and what it could not map.
-type Summary struct {
-	Environments []string              `json:"environments"`
-	Documents    map[document.Kind]int `json:"documents"`
-	Rows         map[string]int        `json:"rows"`    // rows read, by entity set
-	Skipped      map[string]int        `json:"skipped"` // rows not mapped, by reason
-}
-
-func (s *Summary) skip(reason string) {
-	if s.Skipped == nil {
-		s.Skipped = map[string]int{}
-	}
-	s.Skipped[reason]++
-}
-
 // Result is what Read produced.
 type Result struct {
 	// Documents are the padlock documents, each named after the row it
@@ -63,7 +48,8 @@ type Result struct {
 	// Problems: errors for files that could not be read (nothing of that
 	// environment is used then), warnings for rows that could not be mapped.
 	Problems diag.List
-	Summary  Summary
+	// Environments are the environments read, one per folder.
+	Environments []string
 }
 
 // The entity sets padlock reads, in the order it joins them.
@@ -84,7 +70,7 @@ const (
 // Read joins the dump files, grouped by folder: one folder, one
 // environment.
 func Read(ctx context.Context, files []string, o Options) *Result {
-	res := &Result{Summary: Summary{Documents: map[document.Kind]int{}, Rows: map[string]int{}}}
+	res := &Result{}
 	byDir := map[string][]string{}
 	var dirs []string
 	for _, f := range files {
@@ -100,15 +86,8 @@ func Read(ctx context.Context, files []string, o Options) *Result {
 		if env == nil {
 			continue
 		}
-		res.Summary.Environments = append(res.Summary.Environments, env.name)
+		res.Environments = append(res.Environments, env.name)
 		env.read()
-	}
-	for _, d := range res.Documents {
-		if m, ok := d.Value.(map[string]any); ok {
-			if k, ok := m["kind"].(string); ok {
-				res.Summary.Documents[document.Kind(k)]++
-			}
-		}
 	}
 	return res
 }
@@ -221,7 +200,6 @@ func (e *environment) read() {
 func rows[T any](e *environment, set string, fn func(file string, i int, row T)) {
 	for _, f := range e.sets[set] {
 		_, err := eachRow(f, func(i int, row T) error {
-			e.res.Summary.Rows[set]++
 			fn(f, i, row)
 			return nil
 		})
@@ -231,14 +209,10 @@ func rows[T any](e *environment, set string, fn func(file string, i int, row T))
 	}
 }
 
-// warn reports a row padlock could not map; reason is also its summary key.
+// warn reports a row padlock could not map. The message starts with its
+// reason ("disabled user: ..."), which summaries count by.
 func (e *environment) warn(file, pointer, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	reason := msg
-	if i := strings.IndexByte(msg, ':'); i > 0 {
-		reason = msg[:i]
-	}
-	e.res.Summary.skip(reason)
 	e.res.Problems = append(e.res.Problems, diag.Problem{Severity: diag.Warning, File: file, Document: -1, Pointer: pointer, Message: msg})
 }
 
@@ -475,7 +449,6 @@ func (e *environment) readWorkflows() {
 			e.res.Problems = append(e.res.Problems, p)
 		}
 		for _, fl := range res.Flows {
-			e.res.Summary.Rows[setWorkflows]++
 			doc := fl.Doc
 			src := fl.Facts.Location.File + "#" + fl.Facts.Location.Element
 			if owner := string(doc.Owner); owner != "" {
@@ -524,9 +497,10 @@ type poaRow struct {
 func (e *environment) readShares() {
 	grants := map[string]map[document.Principal]string{}
 	source := map[string]string{}
+	otherTables := map[string]int{} // file → rows about records of other tables
 	rows(e, setPOA, func(file string, i int, r poaRow) {
 		if t := fmt.Sprint(r.ObjectType); t != "workflow" && t != workflowObjectType {
-			e.res.Summary.skip("not a workflow")
+			otherTables[file]++
 			return
 		}
 		flow := export.NormalizeID(r.Object)
@@ -581,6 +555,9 @@ func (e *environment) readShares() {
 			grants[flow][p] = role
 		}
 	})
+	for _, file := range sortedKeys(otherTables) {
+		e.warn(file, "", "record access to other tables: %s about records that are not workflows, ignored (filter the dump with $filter=objecttypecode eq 'workflow')", diag.Count(otherTables[file], "row"))
+	}
 	for _, flow := range sortedKeys(grants) {
 		s := document.Share{Kind: document.KindShare, Flow: flow, Grants: []document.Grant{}}
 		ps := make([]string, 0, len(grants[flow]))
