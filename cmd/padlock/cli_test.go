@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/padlock/padlock/engine/dataverse/dataversetest"
 )
 
 // cliCase is one invocation of the built binary from the repository root
@@ -233,5 +235,52 @@ func TestProgressOnlyOnATerminal(t *testing.T) {
 	}
 	if out := run("audit --quiet=false -e northwind-prod --fail-on info --allow-empty ../../fixtures/audit/pac-solution || true"); !strings.Contains(out, "desktop flows read") {
 		t.Errorf("no audit progress on a terminal:\n%q", out)
+	}
+}
+
+// TestImport: dumps to documents, from a folder and live, byte for byte
+// the same; a fetch that fails writes nothing and never shows the token;
+// a dump folder works as --docs directly.
+func TestImport(t *testing.T) {
+	const prod = "fixtures/dataverse/northwind-prod"
+	dir := t.TempDir()
+	fromFiles, fromAPI, failed := filepath.Join(dir, "files"), filepath.Join(dir, "api"), filepath.Join(dir, "failed")
+	token := filepath.Join(dir, "token")
+	if err := os.WriteFile(token, []byte("s3cret-token\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := dataversetest.New(t, "../../"+prod, dataversetest.Options{Token: "s3cret-token", Throttle: []string{"teams"}, Unavailable: []string{"connections"}})
+	broken := dataversetest.New(t, "../../"+prod, dataversetest.Options{Token: "s3cret-token", Fail: []string{"principalobjectaccessset"}})
+	runCLICases(t, []cliCase{
+		{name: "from a dump folder", args: []string{"import", "-o", fromFiles, prod},
+			wantCode: 0, wantErr: []string{"imported: 4 desktop flows, 3 shares, 3 teams, 2 role assignments, 8 connections", "3  disabled user", "principalobjectaccessset.json: warning: at /value/7: share of an unknown flow"}},
+		{name: "live, paged and throttled", args: []string{"import", "-o", fromAPI, "--url", srv.URL, "--token-file", token,
+			"--connections-url", srv.URL + "/connections", "--connections-token-file", token},
+			wantCode: 0, wantErr: []string{"imported: 4 desktop flows"}},
+		{name: "a fetch failing mid-way writes nothing", args: []string{"import", "-o", failed, "--url", broken.URL, "--token-file", token},
+			wantCode: 2, wantErr: []string{"fetch failed, nothing was written", "500"}},
+		{name: "a token file is required", args: []string{"import", "--url", srv.URL},
+			wantCode: 2, wantErr: []string{"--token-file is needed"}},
+		{name: "the written documents are valid", args: []string{"validate", fromFiles},
+			wantCode: 0, wantOut: []string{"valid: 20 documents"}},
+	})
+	if _, err := os.Stat(failed); !os.IsNotExist(err) {
+		t.Errorf("a failed fetch created %s", failed)
+	}
+	for _, name := range []string{"flows.yaml", "shares.yaml", "teams.yaml", "connections.yaml", "roleassignments.yaml"} {
+		a, errA := os.ReadFile(filepath.Join(fromFiles, name))
+		b, errB := os.ReadFile(filepath.Join(fromAPI, name))
+		if errA != nil || errB != nil || string(a) != string(b) {
+			t.Errorf("%s: from files and live differ (%v, %v)", name, errA, errB)
+		}
+	}
+	_, errOut, _ := exe(t, "../..", "import", "--url", broken.URL, "--token-file", token)
+	if strings.Contains(errOut, "s3cret") {
+		t.Errorf("the token was printed:\n%s", errOut)
+	}
+	out, _, code := padlock(t, `{"action":"run","principal":"Frank@northwind.example","flow":"3a1e0c4b-0001-4c1d-9a00-00000000f001"}`,
+		"decide", "--docs", "../../"+prod, "-i", "-", "--format", "text")
+	if code != 0 || !strings.Contains(out, "ALLOW (role: user)") {
+		t.Errorf("decide over a dump folder: exit %d\n%s", code, out)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -216,6 +217,10 @@ func (e *environment) warn(file, pointer, format string, args ...any) {
 	e.res.Problems = append(e.res.Problems, diag.Problem{Severity: diag.Warning, File: file, Document: -1, Pointer: pointer, Message: msg})
 }
 
+// principalRE is the one principal pattern of every schema: an e-mail that
+// fails it would fail validation, so the row is reported instead.
+var principalRE = regexp.MustCompile(document.PrincipalPattern)
+
 func row(i int) string { return fmt.Sprintf("/value/%d", i) }
 
 // emit adds a generated document named after its source row.
@@ -245,7 +250,7 @@ func (e *environment) readUsers() {
 		if !strings.Contains(email, "@") {
 			email = strings.TrimSpace(r.Domain)
 		}
-		if id == "" || !strings.Contains(email, "@") || strings.ContainsAny(email, " \t") {
+		if id == "" || !principalRE.MatchString(email) {
 			e.warn(file, row(i), "user without an e-mail: system user %q has neither an internalemailaddress nor a domainname that is an e-mail address", r.ID)
 			return
 		}
