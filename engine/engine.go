@@ -17,9 +17,9 @@ import (
 	"github.com/open-policy-agent/opa/v1/topdown"
 
 	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
-	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/source"

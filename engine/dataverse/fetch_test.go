@@ -42,7 +42,9 @@ func TestFetchFailures(t *testing.T) {
 		{"a wrong token", dataversetest.Options{Token: "s3cret"},
 			func(u string) dataverse.Fetch { return dataverse.Fetch{URL: u, Token: "wrong", Sleep: noWait} }, "401"},
 		{"one throttled answer is retried", dataversetest.Options{Token: "s3cret", Throttle: []string{"connectionreferences"}},
-			func(u string) dataverse.Fetch { return dataverse.Fetch{URL: u, Token: "s3cret", Retries: -1, Sleep: noWait} }, ""},
+			func(u string) dataverse.Fetch {
+				return dataverse.Fetch{URL: u, Token: "s3cret", Retries: -1, Sleep: noWait}
+			}, ""},
 		{"a next link to another host is refused", dataversetest.Options{Token: "s3cret"},
 			func(u string) dataverse.Fetch {
 				return dataverse.Fetch{ConnectionsURL: strings.Replace(u, "127.0.0.1", "localhost", 1) + "/connections", ConnectionsToken: "s3cret", Sleep: noWait}

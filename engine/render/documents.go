@@ -7,8 +7,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
 )
@@ -58,21 +56,10 @@ func DocumentFiles(docs []load.Doc, f Format) (map[string][]byte, error) {
 			out[name+".json"] = b.Bytes()
 		case YAML:
 			for i, raw := range raws {
-				// JSON is YAML: decoding it into a node keeps the key order.
-				var node yaml.Node
-				if err := yaml.Unmarshal(raw, &node); err != nil {
-					return nil, err
-				}
-				blockStyle(&node)
 				if i > 0 {
 					b.WriteString("---\n")
 				}
-				enc := yaml.NewEncoder(&b)
-				enc.SetIndent(2)
-				if err := enc.Encode(&node); err != nil {
-					return nil, err
-				}
-				if err := enc.Close(); err != nil {
+				if err := jsonToYAML(&b, raw); err != nil {
 					return nil, err
 				}
 			}
@@ -82,15 +69,6 @@ func DocumentFiles(docs []load.Doc, f Format) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
-}
-
-// blockStyle turns JSON's flow style into YAML's block style, and quotes
-// nothing that does not need it.
-func blockStyle(n *yaml.Node) {
-	n.Style &^= yaml.FlowStyle | yaml.DoubleQuotedStyle
-	for _, c := range n.Content {
-		blockStyle(c)
-	}
 }
 
 // WriteFiles writes the files into dir, creating it, each through a

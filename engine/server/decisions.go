@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"github.com/open-policy-agent/opa/v1/server/types"
 	"github.com/open-policy-agent/opa/v1/plugins/logs"
 	opaserver "github.com/open-policy-agent/opa/v1/server"
+	"github.com/open-policy-agent/opa/v1/server/types"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
