@@ -61,7 +61,7 @@ Example:
 			if format != render.YAML && format != render.JSON {
 				return usageError("--format %q: want yaml or json", format)
 			}
-			fetch, err := fetchFromFlags(c)
+			fetch, err := fetchFromFlags(c, importFlags)
 			if err != nil {
 				return err
 			}
@@ -110,15 +110,23 @@ Example:
 	}
 }
 
-// fetchFromFlags builds the live fetch, or nil without --url and
-// --connections-url. Tokens come from files only: a token on the command
-// line would end up in shell histories and process lists.
-func fetchFromFlags(c *cli.Context) (*dataverse.Fetch, error) {
-	if c.String("url") == "" && c.String("connections-url") == "" {
+// fetchFlags name the flags of a live fetch: import's own, and serve's
+// --import-* ones.
+type fetchFlags struct{ url, token, connURL, connToken, timeout string }
+
+var importFlags = fetchFlags{"url", "token-file", "connections-url", "connections-token-file", "timeout"}
+
+// fetchFromFlags builds the live fetch, or nil without a URL. Tokens come
+// from files only: a token on the command line would end up in shell
+// histories and process lists.
+func fetchFromFlags(c *cli.Context, n fetchFlags) (*dataverse.Fetch, error) {
+	if c.String(n.url) == "" && c.String(n.connURL) == "" {
 		return nil, nil
 	}
-	f := &dataverse.Fetch{URL: c.String("url"), ConnectionsURL: c.String("connections-url"), Timeout: c.Duration("timeout")}
-	token := func(flag, url string) (string, error) {
+	f := &dataverse.Fetch{URL: c.String(n.url), ConnectionsURL: c.String(n.connURL), Timeout: c.Duration(n.timeout)}
+	// The files are read again at every fetch (a sidecar outlives a
+	// token); here they are only checked, so that a typo fails at once.
+	tokenFile := func(flag, url string) (string, error) {
 		if url == "" {
 			return "", nil
 		}
@@ -130,17 +138,16 @@ func fetchFromFlags(c *cli.Context) (*dataverse.Fetch, error) {
 		if err != nil {
 			return "", usageError("--%s: %v", flag, err)
 		}
-		t := strings.TrimSpace(string(b))
-		if t == "" {
+		if strings.TrimSpace(string(b)) == "" {
 			return "", usageError("--%s: the file is empty", flag)
 		}
-		return t, nil
+		return name, nil
 	}
 	var err error
-	if f.Token, err = token("token-file", f.URL); err != nil {
+	if f.TokenFile, err = tokenFile(n.token, f.URL); err != nil {
 		return nil, err
 	}
-	if f.ConnectionsToken, err = token("connections-token-file", f.ConnectionsURL); err != nil {
+	if f.ConnectionsTokenFile, err = tokenFile(n.connToken, f.ConnectionsURL); err != nil {
 		return nil, err
 	}
 	return f, nil

@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -44,6 +45,13 @@ Example:
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
 			&cli.IntFlag{Name: "decision-cache", Value: engine.DefaultCacheSize, Usage: "decisions remembered per world (0: evaluate every query)"},
+			&cli.StringFlag{Name: "import-from", Usage: "keep the world in step with the tenant: fetch its Dataverse collections from `https://ORG.crm.dynamics.com`"},
+			&cli.StringFlag{Name: "import-token-file", Usage: "the bearer token for --import-from (`FILE`, reread at each import)"},
+			&cli.StringFlag{Name: "import-connections-url", Usage: "fetch the environment's connections from the admin API (`URL`)"},
+			&cli.StringFlag{Name: "import-connections-token-file", Usage: "the bearer token for --import-connections-url (`FILE`)"},
+			&cli.DurationFlag{Name: "import-every", Value: 10 * time.Minute, Usage: "how often to import"},
+			&cli.DurationFlag{Name: "import-timeout", Value: time.Minute, Usage: "time limit of each request of an import"},
+			&cli.StringFlag{Name: "import-environment", Usage: "the imported documents' environment (default: the organisation's name)"},
 			quietFlag(),
 		},
 		Action: func(c *cli.Context) error {
@@ -73,6 +81,13 @@ Example:
 				if cfg.Token = strings.TrimSpace(string(b)); cfg.Token == "" {
 					return usageError("--token-file: the file is empty")
 				}
+			}
+			fetch, err := fetchFromFlags(c, fetchFlags{"import-from", "import-token-file", "import-connections-url", "import-connections-token-file", "import-timeout"})
+			if err != nil {
+				return err
+			}
+			if fetch != nil {
+				cfg.Import = &server.ImportConfig{Fetch: *fetch, Every: c.Duration("import-every"), Environment: c.String("import-environment")}
 			}
 			srv, err := server.New(c.Context, cfg)
 			if err != nil {

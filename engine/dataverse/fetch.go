@@ -36,12 +36,16 @@ type Fetch struct {
 	// URL is the organisation, https://ORG.crm.dynamics.com.
 	URL   string
 	Token string // bearer token; never printed
+	// TokenFile, when set, is read for the token at the start of every
+	// fetch: a sidecar importing for days picks up renewed tokens.
+	TokenFile string
 	// ConnectionsURL lists the environment's connections (the admin API's
 	// .../scopes/admin/environments/{env}/connections?api-version=...).
-	ConnectionsURL   string
-	ConnectionsToken string
-	Client           *http.Client // default: a client with Timeout
-	Timeout          time.Duration
+	ConnectionsURL       string
+	ConnectionsToken     string
+	ConnectionsTokenFile string
+	Client               *http.Client // default: a client with Timeout
+	Timeout              time.Duration
 	// Retries bounds the retries of one page after 429, 503 or a network
 	// error (default 5).
 	Retries int
@@ -57,6 +61,13 @@ const MaxRetryAfter = 2 * time.Minute
 // Read then joins. Any failure fails the whole fetch: the caller then
 // keeps nothing of it.
 func (f Fetch) To(ctx context.Context, dir string) error {
+	var err error
+	if f.Token, err = tokenFrom(f.TokenFile, f.Token); err != nil {
+		return err
+	}
+	if f.ConnectionsToken, err = tokenFrom(f.ConnectionsTokenFile, f.ConnectionsToken); err != nil {
+		return err
+	}
 	if f.Client == nil {
 		timeout := f.Timeout
 		if timeout <= 0 {
@@ -179,6 +190,22 @@ func (f Fetch) get(ctx context.Context, u *url.URL, token string) ([]byte, error
 		}
 	}
 	return nil, fmt.Errorf("gave up after %d retries: %w", f.Retries, last)
+}
+
+// tokenFrom reads a token file, when one is given.
+func tokenFrom(file, token string) (string, error) {
+	if file == "" {
+		return token, nil
+	}
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("token: %w", err)
+	}
+	t := strings.TrimSpace(string(b))
+	if t == "" {
+		return "", fmt.Errorf("token file %s is empty", file)
+	}
+	return t, nil
 }
 
 // retryAfter reads Retry-After: seconds or an HTTP date.

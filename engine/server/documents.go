@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/open-policy-agent/opa/v1/server/types"
 
@@ -42,13 +43,26 @@ func keyOf(t validate.Typed) (docKey, bool) {
 // schemas, so that a write checks only what it brings, then the world's
 // cross-document rules.
 type docSet struct {
-	files []validate.Typed
-	api   map[docKey]*validate.Typed // nil: deleted
-	order []docKey                   // API keys in first-write order
+	files    []validate.Typed
+	imported []validate.Typed           // from --import-from, the tenant's own tables
+	api      map[docKey]*validate.Typed // nil: deleted
+	order    []docKey                   // API keys in first-write order
+}
+
+// withFiles is the set with the files' documents replaced.
+func (s docSet) withFiles(files []validate.Typed) docSet {
+	s.files = files
+	return s
+}
+
+// withImported is the set with the imported documents replaced.
+func (s docSet) withImported(imported []validate.Typed) docSet {
+	s.imported = imported
+	return s
 }
 
 func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
-	next := docSet{files: s.files, api: make(map[docKey]*validate.Typed, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
+	next := docSet{files: s.files, imported: s.imported, api: make(map[docKey]*validate.Typed, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
 	for k, v := range s.api {
 		next.api[k] = v
 	}
@@ -61,12 +75,14 @@ func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
 	return next
 }
 
-// merged lists the documents in order: files first (each replaced or
-// hidden by an API write of its key), then documents only the API wrote.
+// merged lists the documents in order: files, then imported ones (each
+// replaced or hidden by an API write of its key), then documents only the
+// API wrote. A document both the files and the import define is a
+// duplicate the world's checks refuse.
 func (s docSet) merged() []validate.Typed {
-	out := make([]validate.Typed, 0, len(s.files)+len(s.api))
+	out := make([]validate.Typed, 0, len(s.files)+len(s.imported)+len(s.api))
 	fromFiles := map[docKey]bool{}
-	for _, d := range s.files {
+	for _, d := range slices.Concat(s.files, s.imported) {
 		k, ok := keyOf(d)
 		if ok {
 			fromFiles[k] = true
@@ -94,7 +110,7 @@ func (s docSet) find(k docKey) (validate.Typed, bool) {
 		}
 		return *w, true
 	}
-	for _, d := range s.files {
+	for _, d := range slices.Concat(s.files, s.imported) {
 		if dk, ok := keyOf(d); ok && dk == k {
 			return d, true
 		}

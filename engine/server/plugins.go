@@ -118,7 +118,7 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 			return false // the manager's first, empty compiler: no bundle yet
 		}
 		s.log.Error("the active bundle has no " + engine.DecisionQuery + "; the previous policies keep serving")
-		s.health.Store(&healthState{Status: "degraded", Message: bundleProblem})
+		s.setHealth(healthBundles, bundleProblem, nil)
 		return false
 	}
 	eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithCompiler(c), engine.WithStore(store))...)
@@ -134,9 +134,7 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 		return false
 	}
 	s.eng.Store(eng)
-	if s.health.Load().Message == bundleProblem {
-		s.health.Store(&healthState{Status: "ok"})
-	}
+	s.setHealth(healthBundles, "", nil)
 	s.metrics.bundleActivations.Inc()
 	s.log.Info("bundle activated")
 	return true

@@ -25,7 +25,7 @@ func (s *Server) loadFiles(ctx context.Context) error {
 	if probs.HasErrors() {
 		return probs
 	}
-	if probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files"); probs.HasErrors() {
+	if probs = s.apply(ctx, s.docs.withFiles(docs), "files"); probs.HasErrors() {
 		return probs
 	}
 	for _, p := range probs {
@@ -55,16 +55,16 @@ func (s *Server) Reload(ctx context.Context) diag.List {
 	defer s.mu.Unlock()
 	docs, probs := s.readDocs(ctx, nil)
 	if !probs.HasErrors() {
-		probs = s.apply(ctx, docSet{files: docs, api: s.docs.api, order: s.docs.order}, "files")
+		probs = s.apply(ctx, s.docs.withFiles(docs), "files")
 	}
 	if probs.HasErrors() {
 		s.metrics.reloads.WithLabelValues("refused").Inc()
-		s.health.Store(&healthState{Status: "degraded", Message: "the last reload of the documents was refused; the last good world is serving", Errors: probs.Errors()})
+		s.setHealth(healthFiles, "the last reload of the documents was refused; the last good world is serving", probs.Errors())
 		s.log.Error("reload refused: the last good world keeps serving", "errors", len(probs.Errors()), "first", probs.Errors()[0].String())
 		return probs
 	}
 	s.metrics.reloads.WithLabelValues("ok").Inc()
-	s.health.Store(&healthState{Status: "ok"})
+	s.setHealth(healthFiles, "", nil)
 	s.log.Info("documents reloaded", "documents", len(docs))
 	return probs
 }

@@ -49,6 +49,8 @@ type Config struct {
 	// EngineOptions are given to every engine the server builds (for
 	// example engine.WithDecisionCache).
 	EngineOptions []engine.Option
+	// Import, when set, keeps the world in step with the tenant.
+	Import *ImportConfig
 	// Progress shows the start-up's reading of --docs (nil: silent).
 	Progress *progress.Meter
 }
@@ -85,6 +87,8 @@ type Server struct {
 	docs   docSet
 	eng    atomic.Pointer[engine.Engine]
 	health atomic.Pointer[healthState]
+	// degraded holds each unhealthy source's state (guarded by mu).
+	degraded map[string]healthState
 	ready  atomic.Bool
 }
 
@@ -94,6 +98,11 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
 	s.health.Store(&healthState{Status: "ok"})
+	if cfg.Import != nil {
+		// Until the tenant has been read once, flows it holds are unknown
+		// (and denied): say so rather than "ok".
+		s.setHealth(healthImport, "waiting for the first import from the tenant", nil)
+	}
 	if err := s.startPolicies(ctx); err != nil {
 		return nil, err
 	}
@@ -155,6 +164,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	go s.watch(watchCtx)
+	go s.importLoop(watchCtx)
 
 	errc := make(chan error, 1)
 	go func() {

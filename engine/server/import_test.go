@@ -1,0 +1,62 @@
+package server
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/padlock/padlock/engine/dataverse"
+	"github.com/padlock/padlock/engine/dataverse/dataversetest"
+)
+
+// TestImportFromTheTenant: the sidecar keeps its world in step with the
+// tenant; a refused import keeps the last good one serving and /health
+// says why, and a later good one clears it.
+func TestImportFromTheTenant(t *testing.T) {
+	const dump = "../../fixtures/dataverse/northwind-prod"
+	tenant := dataversetest.New(t, dump, dataversetest.Options{Token: "tok"})
+	broken := dataversetest.New(t, dump, dataversetest.Options{Token: "tok", Fail: []string{"teams"}})
+	noWait := func(context.Context, time.Duration) error { return nil }
+	s, ts := newTestServer(t, Config{Import: &ImportConfig{Fetch: dataverse.Fetch{URL: tenant.URL, Token: "tok", ConnectionsURL: tenant.URL + "/connections", ConnectionsToken: "tok", Sleep: noWait}}})
+	ctx := context.Background()
+	frank := `{"action":"run","principal":"user:frank@northwind.example","flow":"3a1e0c4b-0001-4c1d-9a00-00000000f001"}`
+
+	if _, h := do(t, "GET", ts.URL+"/health", ""); h["status"] != "degraded" || !strings.Contains(toString(h), "waiting for the first import") {
+		t.Errorf("before the first import: %v", h)
+	}
+	if _, d := do(t, "POST", ts.URL+"/v1/decisions", frank); d["allow"] != false {
+		t.Errorf("before the first import the flow is unknown: %v", d)
+	}
+	if probs := s.Import(ctx); probs.HasErrors() {
+		t.Fatal(probs)
+	}
+	if _, d := do(t, "POST", ts.URL+"/v1/decisions", frank); d["allow"] != true || d["role"] != "user" {
+		t.Errorf("after the import: %v", d)
+	}
+	if _, h := do(t, "GET", ts.URL+"/health", ""); h["status"] != "ok" {
+		t.Errorf("after the import: %v", h)
+	}
+
+	s.cfg.Import.Fetch.URL = broken.URL
+	if probs := s.Import(ctx); !probs.HasErrors() {
+		t.Fatal("an import failing mid-way must be refused")
+	}
+	if _, d := do(t, "POST", ts.URL+"/v1/decisions", frank); d["allow"] != true {
+		t.Errorf("a refused import must keep the last good world: %v", d)
+	}
+	if _, h := do(t, "GET", ts.URL+"/health", ""); h["status"] != "degraded" || !strings.Contains(toString(h), "import from the tenant was refused") {
+		t.Errorf("a refused import must show on /health: %v", h)
+	}
+	if _, h := do(t, "GET", ts.URL+"/health", ""); strings.Contains(toString(h), "tok") {
+		t.Errorf("/health shows the token: %v", h)
+	}
+
+	s.cfg.Import.Fetch.URL = tenant.URL
+	if probs := s.Import(ctx); probs.HasErrors() {
+		t.Fatal(probs)
+	}
+	if _, h := do(t, "GET", ts.URL+"/health", ""); h["status"] != "ok" {
+		t.Errorf("a good import clears the state: %v", h)
+	}
+}
