@@ -89,7 +89,7 @@ type Server struct {
 	health atomic.Pointer[healthState]
 	// degraded holds each unhealthy source's state (guarded by mu).
 	degraded map[string]healthState
-	ready  atomic.Bool
+	ready    atomic.Bool
 }
 
 // New loads the policies and documents. An invalid document set at start
