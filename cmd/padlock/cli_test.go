@@ -261,6 +261,8 @@ func TestImport(t *testing.T) {
 			wantCode: 2, wantErr: []string{"fetch failed, nothing was written", "500"}},
 		{name: "a token file is required", args: []string{"import", "--url", srv.URL},
 			wantCode: 2, wantErr: []string{"--token-file is needed"}},
+		{name: "a dump folder as --docs of audit", args: []string{"audit", "-e", "northwind-prod", "--docs", prod, "--format", "json", prod + "/workflows.json"},
+			wantCode: 1, wantOut: []string{`"rule": "PL001"`, `"flowName": "Invoice sync"`}},
 		{name: "the written documents are valid", args: []string{"validate", fromFiles},
 			wantCode: 0, wantOut: []string{"valid: 20 documents"}},
 	})

@@ -95,7 +95,9 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	docs := res.Documents
 	if len(o.Docs) > 0 {
 		more, probs := eng.Sources().Paths(ctx, o.Docs...)
-		docs, rep.Problems = append(docs, more...), append(rep.Problems, probs...)
+		// Warnings (a dump's rows that could not be mapped) are doubts, not
+		// inputs that could not be audited.
+		docs, rep.Problems, rep.Warnings = append(docs, more...), append(rep.Problems, probs.Errors()...), append(rep.Warnings, probs.Warnings()...)
 		if len(more) > 0 && !mentionsEnvironment(more, o.Environment) {
 			rep.Warnings = append(rep.Warnings, diag.Problem{Severity: diag.Warning, Document: -1,
 				Message: fmt.Sprintf("environment %q matches none of the documents given with --docs (no flow, connection or role assignment is in it): is --environment right?", o.Environment)})

@@ -84,6 +84,7 @@ func TestReadFixtureDumps(t *testing.T) {
 		{"an Entra group team keeps its name", "Team/team:it-admins", `"name":"IT Admins"`},
 		{"System Administrator to a team", "RoleAssignment/northwind-prod/team:it-admins", `"roles":["System Administrator"]`},
 		{"System Customizer to a user, in the second environment", "RoleAssignment/northwind-dev/user:ivan@northwind.example", `"roles":["System Customizer"]`},
+		{"System Administrator to a user", "RoleAssignment/northwind-dev/user:hank@northwind.example", `"roles":["System Administrator"]`},
 		{"System Customizer to a team", "RoleAssignment/northwind-dev/team:makers", `"roles":["System Customizer"]`},
 		{"a connection: owner by the creator's e-mail", "Connection/conn-alice-sharepoint", `"owner":"user:alice@northwind.example"`},
 		{"a connection: account by its display name", "Connection/conn-alice-sharepoint", `"account":"Alice@Northwind.example"`},
