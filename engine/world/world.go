@@ -36,16 +36,28 @@ func (w *World) Counts() map[document.Kind]int {
 //	memberOf[principal]                    [teamID]
 //	securityRoles[environment][principal]  [role name]
 //	connections[owner][environment][connector]  [connection] in document order
+//
+// and, for the list queries (who can, what can), the reverse lookups:
+//
+//	ownedBy[principal][flowID]             true
+//	sharedWith[principal][flowID]          true, from every Share
+//	flowsIn[environment][flowID]           true
 func (w *World) Data() map[string]any {
 	flows := make(map[string]any, len(w.Flows))
+	ownedBy, flowsIn := map[string]any{}, map[string]any{}
 	for _, f := range w.Flows {
 		flows[f.ID] = flowData(f)
+		if f.Owner != "" {
+			child(ownedBy, string(f.Owner))[f.ID] = true
+		}
+		child(flowsIn, f.Environment)[f.ID] = true
 	}
-	grants := map[string]any{}
+	grants, sharedWith := map[string]any{}, map[string]any{}
 	for _, s := range w.Shares {
 		byPrincipal := child(grants, s.Flow)
 		for _, g := range s.Grants {
 			child(byPrincipal, string(g.Principal))[g.Role] = true
+			child(sharedWith, string(g.Principal))[s.Flow] = true
 		}
 	}
 	teams := make(map[string]any, len(w.Teams))
@@ -78,6 +90,7 @@ func (w *World) Data() map[string]any {
 	return map[string]any{
 		"flows": flows, "grants": grants, "teams": teams, "memberOf": memberOf,
 		"securityRoles": roles, "connections": conns,
+		"ownedBy": ownedBy, "sharedWith": sharedWith, "flowsIn": flowsIn,
 	}
 }
 

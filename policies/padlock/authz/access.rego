@@ -2,7 +2,7 @@
 # Reasons that come from who the principal is on the flow, before any rule about connections.
 package padlock.authz
 
-import data.padlock.roles
+import data.padlock.reasons
 
 # METADATA
 # title: Unknown flow
@@ -28,7 +28,7 @@ deny contains {
 	"message": sprintf("%s holds no role on flow %q: it is not shared with them or their teams, and they have no security role that reads every desktop flow", [input.principal, flow.name]),
 } if {
 	flow
-	not access
+	reasons.no_access(role)
 }
 
 # METADATA
@@ -41,9 +41,7 @@ deny contains {
 	"code": "RUN_ONLY",
 	"message": sprintf("%s is a run-only user of flow %q and may not %s it: only the owner and co-owners may", [input.principal, flow.name, input.action]),
 } if {
-	input.action in {"edit", "share", "delete", "embed", "unembed"}
-	access
-	not roles.editor(role)
+	reasons.run_only(input.action, role)
 }
 
 # METADATA

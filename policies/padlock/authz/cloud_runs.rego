@@ -6,7 +6,7 @@
 package padlock.authz
 
 import data.padlock.flows
-import data.padlock.roles
+import data.padlock.reasons
 
 # METADATA
 # title: Console only
@@ -18,8 +18,7 @@ deny contains {
 	"code": "CONSOLE_ONLY",
 	"message": sprintf("%s is a run-only user of flow %q, which contains cloud connector actions: run-only users may only run it from the console", [input.principal, flow.name]),
 } if {
-	_cloud_run
-	not roles.editor(role)
+	reasons.console_only(input.action, flow, role)
 }
 
 # METADATA
@@ -32,8 +31,7 @@ deny contains {
 	"code": "SCHEMA_V1",
 	"message": sprintf("flow %q is stored in the v1 schema: a cloud flow can start it only once it is saved in the v2 schema", [flow.name]),
 } if {
-	_cloud_run
-	flows.needs_v2(flow)
+	reasons.schema_v1(input.action, flow, role)
 }
 
 # METADATA
@@ -47,15 +45,9 @@ deny contains {
 	"message": sprintf("connection reference %q (%s) of shared flow %q is not embedded: a cloud flow can start a shared flow only when every reference is embedded", [ref.logicalName, ref.connector, flow.name]),
 	"reference": ref.logicalName,
 } if {
-	_cloud_run
-	some ref in flow.connectionReferences
-	ref.logicalName in flows.not_embedded(flow)
+	some name in reasons.not_embedded(input.action, flow, role)
+	ref := flows.reference(flow, name)
 }
 
 # A cloud-initiated run, by someone with access, of a flow the rules of
 # cloud connector actions apply to.
-_cloud_run if {
-	input.action == "invoke"
-	access
-	flows.contains_cloud_connector_actions(flow)
-}

@@ -4,14 +4,9 @@
 #   reference of a flow (domain.md rules 1 to 4).
 package padlock.authz
 
-import data.padlock.connections
 import data.padlock.flows
+import data.padlock.reasons
 import data.padlock.roles
-
-# METADATA
-# title: Reference actions
-# description: The actions about one connection reference.
-reference_actions := {"embed", "unembed", "use"}
 
 # METADATA
 # title: Reference
@@ -29,9 +24,7 @@ deny contains {
 	"message": sprintf("flow %q has no connection reference %q", [flow.name, input.reference]),
 	"reference": input.reference,
 } if {
-	input.action in reference_actions
-	access
-	not reference
+	reasons.unknown_reference(input.action, flow, role, input.reference)
 }
 
 # METADATA
@@ -45,9 +38,7 @@ deny contains {
 	"message": sprintf("%s did not add connection reference %q (%s): only the co-owner who added it may %s it", [input.principal, reference.logicalName, _added_by(reference), input.action]),
 	"reference": reference.logicalName,
 } if {
-	input.action in {"embed", "unembed"}
-	access
-	not reference.owner == principal
+	reasons.not_reference_owner(input.action, reference, principal, role)
 }
 
 # METADATA
@@ -67,9 +58,7 @@ deny contains {
 	"message": _not_shared_message,
 	"reference": reference.logicalName,
 } if {
-	input.action == "use"
-	access
-	connections.source(reference, principal, role) == "byoc"
+	reasons.connection_not_shared(input.action, reference, principal, role)
 }
 
 _not_shared_message := sprintf("%s is a run-only user of flow %q: run-only users never get the connection under reference %q, embedded or not, and must bring their own", [input.principal, flow.name, reference.logicalName]) if {
