@@ -104,3 +104,87 @@ func TestUseAgreesWithTheRunPlan(t *testing.T) {
 		t.Fatalf("only %d (principal, reference) pairs checked", checked)
 	}
 }
+
+// TestListsAgreeWithDecide: over generated worlds, who-can lists a
+// principal, and what-can lists a flow and action, exactly when a decision
+// allows the same query: for every action, every reference, every
+// principal and team of the world.
+func TestListsAgreeWithDecide(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.WithDecisionCache(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(11, 5))
+	actions := []string{"run", "invoke", "edit", "share", "delete", "embed", "unembed", "use"}
+	checked := 0
+	for n := range 25 {
+		w, people := randomWorld(r)
+		// A security role that reads every flow, for a user or for the team.
+		if n%3 == 0 {
+			w.RoleAssignments = append(w.RoleAssignments, document.RoleAssignment{Kind: document.KindRoleAssignment, ID: "ra-t", Environment: "env", Principal: "team:t", Roles: []string{"System Administrator"}})
+		}
+		if err := eng.SetWorld(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		principals := append(append([]document.Principal{}, people...), "team:t")
+		whatCan := map[document.Principal]map[string]bool{}
+		for _, p := range principals {
+			flows, err := eng.ListFlows(ctx, document.FlowsQuery{Principal: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			whatCan[p] = map[string]bool{}
+			for _, f := range flows {
+				for _, a := range f.Actions {
+					whatCan[p][f.Flow+"/"+a.Action+"/"+a.Reference] = true
+				}
+			}
+		}
+		for _, f := range w.Flows {
+			for _, action := range actions {
+				names := []string{""}
+				if action == "embed" || action == "unembed" || action == "use" {
+					names = []string{"missing"}
+					for _, ref := range f.ConnectionReferences {
+						names = append(names, ref.LogicalName)
+					}
+				}
+				for _, name := range names {
+					q := document.PrincipalsQuery{Action: action, Flow: f.ID, Reference: name}
+					switch action {
+					case "run":
+						q.Mode = "console"
+					case "invoke":
+						q.Mode = "attended"
+					}
+					listed, err := eng.ListPrincipals(ctx, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					whoCan := map[document.Principal]bool{}
+					for _, l := range listed {
+						whoCan[document.Principal(l.Principal)] = true
+					}
+					for _, p := range principals {
+						d := eng.Decide(ctx, document.Query{Action: action, Principal: p, Flow: f.ID, Mode: q.Mode, Reference: name})
+						if whoCan[p] != d.Allow {
+							t.Fatalf("world %d: %s %s %s by %s: decide allow=%v %v, who-can lists it: %v", n, action, f.ID, name, p, d.Allow, d.Codes(), whoCan[p])
+						}
+						ref := name
+						if action != "embed" && action != "unembed" && action != "use" {
+							ref = ""
+						}
+						if whatCan[p][f.ID+"/"+action+"/"+ref] != d.Allow {
+							t.Fatalf("world %d: %s %s %s by %s: decide allow=%v %v, what-can lists it: %v", n, action, f.ID, name, p, d.Allow, d.Codes(), whatCan[p][f.ID+"/"+action+"/"+ref])
+						}
+						checked++
+					}
+				}
+			}
+		}
+	}
+	if checked < 3000 {
+		t.Fatalf("only %d queries checked", checked)
+	}
+}

@@ -32,6 +32,9 @@ const (
 	QueryName = "query"        // the query input
 	TableName = "fixturetable" // a fixture table (*_test.yaml)
 	AuditName = "auditinput"   // the audit rules' input
+	// The list queries' inputs: who can (principals), what can (flows).
+	PrincipalsName = "listprincipals"
+	FlowsName      = "listflows"
 )
 
 // Source pairs a schema name with the Go value it is reflected from.
@@ -51,6 +54,8 @@ func Sources() []Source {
 		{Name: QueryName, Value: document.Query{}},
 		{Name: TableName, Value: document.Table{}},
 		{Name: AuditName, Value: document.AuditInput{}},
+		{Name: PrincipalsName, Value: document.PrincipalsQuery{}},
+		{Name: FlowsName, Value: document.FlowsQuery{}},
 	}
 }
 

@@ -31,7 +31,11 @@ type Query struct {
 // cannot say: which modes go with which action, and which actions need a
 // reference. The schema, not Go code, rejects such queries, so every client
 // (CLI, sidecar, OPA Data API) gets the same errors.
-func (Query) JSONSchemaExtend(s *jsonschema.Schema) {
+func (Query) JSONSchemaExtend(s *jsonschema.Schema) { s.AllOf = actionConstraints() }
+
+// actionConstraints are the modes and references each action takes, for
+// every input that names an action (a query, a who-can list).
+func actionConstraints() []*jsonschema.Schema {
 	cond := func(actions []any, then *jsonschema.Schema) *jsonschema.Schema {
 		ifs := &jsonschema.Schema{Properties: jsonschema.NewProperties(), Required: []string{"action"}}
 		ifs.Properties.Set("action", &jsonschema.Schema{Enum: actions})
@@ -43,10 +47,37 @@ func (Query) JSONSchemaExtend(s *jsonschema.Schema) {
 	invokeMode.Properties.Set("mode", &jsonschema.Schema{Enum: []any{"attended", "unattended"}})
 	noMode := &jsonschema.Schema{Not: &jsonschema.Schema{Required: []string{"mode"}}}
 	needsRef := &jsonschema.Schema{Required: []string{"reference"}}
-	s.AllOf = []*jsonschema.Schema{
+	return []*jsonschema.Schema{
 		cond([]any{ActionRun}, runMode),
 		cond([]any{ActionInvoke}, invokeMode),
 		cond([]any{ActionEdit, ActionShare, ActionDelete, ActionEmbed, ActionUnembed, ActionUse}, noMode),
 		cond([]any{ActionEmbed, ActionUnembed, ActionUse}, needsRef),
 	}
+}
+
+// Page asks for one page of a list: at most Limit entries, after the
+// Continuation a previous page returned.
+type Page struct {
+	Limit        int    `json:"limit,omitempty" jsonschema:"minimum=1,maximum=10000"`
+	Continuation string `json:"continuation,omitempty" jsonschema:"maxLength=1024"`
+}
+
+// PrincipalsQuery asks who may do an action on a flow (who-can).
+type PrincipalsQuery struct {
+	Action    string `json:"action" jsonschema:"enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
+	Flow      string `json:"flow" jsonschema:"minLength=1,pattern=^(\\S(.*\\S)?)?$"`
+	Mode      string `json:"mode,omitempty" jsonschema:"enum=console,enum=attended,enum=unattended"`
+	Reference string `json:"reference,omitempty" jsonschema:"minLength=1"`
+	Page
+}
+
+// JSONSchemaExtend gives the list the query's constraints between fields.
+func (PrincipalsQuery) JSONSchemaExtend(s *jsonschema.Schema) { s.AllOf = actionConstraints() }
+
+// FlowsQuery asks which flows, and which actions on them, a principal may
+// (what-can). Without Actions, every action.
+type FlowsQuery struct {
+	Principal Principal `json:"principal"`
+	Actions   []string  `json:"actions,omitempty" jsonschema:"uniqueItems=true,enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
+	Page
 }

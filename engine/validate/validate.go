@@ -149,48 +149,65 @@ func Against[T any](v *Validator, name string, d load.Doc) (T, diag.List) {
 
 // Query validates a query input given as generic JSON and decodes it.
 func (v *Validator) Query(value any) (document.Query, diag.List) {
-	return v.queryFrom(value, nil)
+	return inputFrom[document.Query](v.query, value, nil)
 }
 
-// queryFrom validates value and decodes the query from raw, its JSON, which
-// is marshalled from value only when the caller does not have it: the
-// sidecar decodes each request body once per form, not twice.
-func (v *Validator) queryFrom(value any, raw []byte) (document.Query, diag.List) {
-	probs := schemaProblems(v.query.Validate(value), func(ptr, msg string) diag.Problem {
+// inputFrom validates value against s and decodes T from raw, its JSON,
+// which is marshalled from value only when the caller does not have it:
+// the sidecar decodes each request body once per form, not twice. A query
+// is decided as sent: the policy canonicalises its principal
+// (padlock.principals), so that plain OPA with padlock's bundle answers
+// alike and messages echo the caller's spelling.
+func inputFrom[T any](s *jsonschema.Schema, value any, raw []byte) (T, diag.List) {
+	var zero T
+	probs := schemaProblems(s.Validate(value), func(ptr, msg string) diag.Problem {
 		return diag.Problem{Severity: diag.Error, File: "input", Pointer: ptr, Message: msg}
 	})
 	if len(probs) > 0 {
-		return document.Query{}, probs
+		return zero, probs
 	}
 	if raw == nil {
 		var err error
 		if raw, err = json.Marshal(value); err != nil {
-			return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
+			return zero, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 		}
 	}
-	// The query is decided as sent: the policy canonicalises its principal
-	// (padlock.principals), so that plain OPA with padlock's bundle answers
-	// alike and messages echo the caller's spelling.
-	q, err := decode[document.Query](raw)
+	t, err := decode[T](raw)
 	if err != nil {
-		return document.Query{}, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
+		return zero, diag.List{{Severity: diag.Error, File: "input", Message: err.Error()}}
 	}
-	return q, nil
+	return t, nil
 }
 
 // QueryJSON validates a raw JSON query body.
 func (v *Validator) QueryJSON(body []byte) (document.Query, any, diag.List) {
+	return inputJSON[document.Query](v.query, body)
+}
+
+// InputJSON validates a raw JSON input against the named schema (a list
+// query, say) and decodes it.
+func InputJSON[T any](v *Validator, name string, body []byte) (T, any, diag.List) {
+	s, ok := v.byName[name]
+	if !ok {
+		var zero T
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Message: fmt.Sprintf("no schema named %q", name)}}
+	}
+	return inputJSON[T](s, body)
+}
+
+func inputJSON[T any](s *jsonschema.Schema, body []byte) (T, any, diag.List) {
+	var zero T
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var value any
 	if err := dec.Decode(&value); err != nil {
-		return document.Query{}, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: " + err.Error()}}
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: " + err.Error()}}
 	}
 	if dec.More() {
-		return document.Query{}, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: more than one value"}}
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: more than one value"}}
 	}
-	q, probs := v.queryFrom(value, body)
-	return q, value, probs
+	t, probs := inputFrom[T](s, value, body)
+	return t, value, probs
 }
 
 // decodeCanonical decodes a valid document and canonicalises it.

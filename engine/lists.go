@@ -1,0 +1,125 @@
+package engine
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	"github.com/padlock/padlock/engine/document"
+)
+
+// The list queries' documents (policies/padlock/lists).
+const (
+	PrincipalsPath = "padlock/lists/principals"
+	FlowsPath      = "padlock/lists/flows"
+)
+
+// ListedPrincipal is one principal a who-can query lists.
+type ListedPrincipal struct {
+	Principal string   `json:"principal"`
+	Role      string   `json:"role"`
+	Via       []string `json:"via"`
+	// Connections is the run plan, for run and invoke.
+	Connections []ConnectionUse `json:"connections,omitempty"`
+}
+
+// ListedFlow is one flow a what-can query lists, with the actions allowed.
+type ListedFlow struct {
+	Flow        string         `json:"flow"`
+	Name        string         `json:"name"`
+	Environment string         `json:"environment"`
+	Role        string         `json:"role"`
+	Actions     []ListedAction `json:"actions"`
+}
+
+// ListedAction is one allowed action on a listed flow.
+type ListedAction struct {
+	Action      string          `json:"action"`
+	Reference   string          `json:"reference,omitempty"`
+	Connections []ConnectionUse `json:"connections,omitempty"`
+}
+
+// ErrUnknownFlow is a who-can query about a flow no document has.
+var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
+
+// ListPrincipals answers who may do the query's action on its flow, from
+// the policies' padlock.lists (the decision's own reason functions).
+func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery) ([]ListedPrincipal, error) {
+	in := map[string]any{"action": q.Action, "flow": q.Flow}
+	if q.Mode != "" {
+		in["mode"] = q.Mode
+	}
+	if q.Reference != "" {
+		in["reference"] = q.Reference
+	}
+	var out []ListedPrincipal
+	defined, err := e.evalInto(ctx, PrincipalsPath, in, &out)
+	if err == nil && !defined {
+		return nil, fmt.Errorf("%q: %w", q.Flow, ErrUnknownFlow)
+	}
+	return out, err
+}
+
+// ListFlows answers which flows, and which actions on them, the query's
+// principal may.
+func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]ListedFlow, error) {
+	in := map[string]any{"principal": string(q.Principal)}
+	if len(q.Actions) > 0 {
+		acts := make([]any, len(q.Actions))
+		for i, a := range q.Actions {
+			acts[i] = a
+		}
+		in["actions"] = acts
+	}
+	var out []ListedFlow
+	if _, err := e.evalInto(ctx, FlowsPath, in, &out); err != nil {
+		return nil, err
+	}
+	if out == nil {
+		out = []ListedFlow{}
+	}
+	return out, nil
+}
+
+// evalInto evaluates a data path and decodes its value into out.
+func (e *Engine) evalInto(ctx context.Context, path string, input map[string]any, out any) (bool, error) {
+	v, defined, err := e.EvalPath(ctx, path, input)
+	if err != nil || !defined {
+		return defined, err
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return true, err
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", path, err)
+	}
+	return true, nil
+}
+
+// Paginate cuts one page from a list sorted by key: at most p.Limit
+// entries after the entry p.Continuation names. The continuation is the
+// last key of the page, so that a page stays right when the world changes
+// between requests; next is "" on the last page.
+func Paginate[T any](items []T, key func(T) string, p document.Page) (page []T, next string, err error) {
+	start := 0
+	if p.Continuation != "" {
+		raw, err := base64.RawURLEncoding.DecodeString(p.Continuation)
+		if err != nil {
+			return nil, "", fmt.Errorf("continuation %q: not one this server gave", p.Continuation)
+		}
+		after := string(raw)
+		start = sort.Search(len(items), func(i int) bool { return key(items[i]) > after })
+	}
+	end := len(items)
+	if p.Limit > 0 && start+p.Limit < end {
+		end = start + p.Limit
+	}
+	page = items[start:end]
+	if end < len(items) && end > start {
+		next = base64.RawURLEncoding.EncodeToString([]byte(key(items[end-1])))
+	}
+	return page, next, nil
+}
