@@ -11,17 +11,21 @@ import (
 
 var connectors = []string{"shared_office365", "shared_sharepointonline", "shared_commondataserviceforapps", "shared_sql"}
 
-const (
-	users        = 200
-	teams        = 20
-	environments = 5
-)
+const environments = 5
 
-func user(i int) document.Principal {
-	return document.Principal(fmt.Sprintf("user:u%03d@example.com", i%users))
+// gen generates one world; users and teams are its sizes.
+type gen struct{ users, teams int }
+
+func (g gen) user(i int) document.Principal {
+	return document.Principal(fmt.Sprintf("user:u%03d@example.com", i%g.users))
 }
 
-func team(i int) document.Principal { return document.Principal(fmt.Sprintf("team:t%02d", i%teams)) }
+func (g gen) team(i int) document.Principal {
+	return document.Principal(fmt.Sprintf("team:t%02d", i%g.teams))
+}
+
+// user names the principals of World's 200 users, which Queries asks about.
+func user(i int) document.Principal { return gen{users: 200, teams: 20}.user(i) }
 func env(i int) string              { return fmt.Sprintf("env-%d", i%environments) }
 
 // FlowID is the id of the i-th generated flow.
@@ -31,7 +35,12 @@ func FlowID(i int) string { return fmt.Sprintf("flow-%05d", i) }
 // or three connection references; 20 teams of 10 users; 200 users with
 // connections to every connector in every environment; an admin team with
 // System Administrator in env-0.
-func World(n int) *world.World {
+func World(n int) *world.World { return WorldOf(n, 200) }
+
+// WorldOf is World with the given number of users, in teams of 10.
+func WorldOf(n, users int) *world.World {
+	g := gen{users: users, teams: max(1, users/10)}
+	user, team, teams := g.user, g.team, g.teams
 	w := &world.World{}
 	for t := 0; t < teams; t++ {
 		members := make([]document.Principal, 10)
@@ -72,7 +81,7 @@ func World(n int) *world.World {
 			{Principal: user(i + 2), Role: document.RoleUser},
 		}})
 	}
-	for u := 0; u < users; u++ {
+	for u := 0; u < g.users; u++ {
 		for e := 0; e < environments; e++ {
 			for ci, c := range connectors {
 				for k := 0; k < 1+(u+ci)%2; k++ {

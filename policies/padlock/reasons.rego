@@ -103,25 +103,38 @@ connection_not_shared(action, ref, principal, role) if {
 #   Whether any reason applies to a principal with this role on a known
 #   flow: every reason function above, so that a list query never allows
 #   what a decision denies (checked by a property test over generated
-#   worlds).
-denied(_, _, _, role, _) if no_access(role)
+#   worlds). Each clause names its action in the head, so that OPA's rule
+#   index picks only the clauses of the action asked about.
+denied(_, _, _, "none", _)
 
-denied(action, _, _, role, _) if run_only(action, role)
+denied("edit", _, _, role, _) if run_only("edit", role)
 
-denied(action, flow, _, role, _) if console_only(action, flow, role)
+denied("share", _, _, role, _) if run_only("share", role)
 
-denied(action, flow, _, role, _) if schema_v1(action, flow, role)
+denied("delete", _, _, role, _) if run_only("delete", role)
 
-denied(action, flow, _, role, _) if not_embedded(action, flow, role)
+denied("embed", flow, principal, role, name) if _reference_denied("embed", flow, principal, role, name)
 
-denied(action, flow, _, role, name) if unknown_reference(action, flow, role, name)
+denied("unembed", flow, principal, role, name) if _reference_denied("unembed", flow, principal, role, name)
 
-denied(action, flow, principal, role, name) if {
+denied("use", flow, principal, role, name) if _reference_denied("use", flow, principal, role, name)
+
+denied("invoke", flow, _, role, _) if console_only("invoke", flow, role)
+
+denied("invoke", flow, _, role, _) if schema_v1("invoke", flow, role)
+
+denied("invoke", flow, _, role, _) if not_embedded("invoke", flow, role)
+
+_reference_denied(action, _, _, role, _) if run_only(action, role)
+
+_reference_denied(action, flow, _, role, name) if unknown_reference(action, flow, role, name)
+
+_reference_denied(action, flow, principal, role, name) if {
 	ref := flows.reference(flow, name)
 	not_reference_owner(action, ref, principal, role)
 }
 
-denied(action, flow, principal, role, name) if {
+_reference_denied(action, flow, principal, role, name) if {
 	ref := flows.reference(flow, name)
 	connection_not_shared(action, ref, principal, role)
 }

@@ -59,20 +59,32 @@ _reads_every_flow_in(environment) if {
 	reads_every_flow(environment, team)
 }
 
-_allowed_actions(flow, role) := [entry |
+_plain_actions := [action |
 	some action in _all_actions
 	action in _asked
-	some name in _names(action, flow)
-	not reasons.denied(action, flow, principal, role, name)
-	entry := _action_entry(action, name, flow, role)
+	not action in reasons.reference_actions
 ]
 
-_names(action, flow) := [ref.logicalName | some ref in flow.connectionReferences] if {
+_reference_actions := [action |
+	some action in _all_actions
+	action in _asked
 	action in reasons.reference_actions
-} else := [""]
+]
 
-_action_entry(action, name, flow, role) := {"action": action, "connections": connections.plan(flow, principal, role)} if {
+# The run plan is computed once per flow, for run and invoke alike.
+_allowed_actions(flow, role) := array.concat(plain, by_reference) if {
+	plan := connections.plan(flow, principal, role)
+	plain := [_plain_entry(action, plan) |
+		some action in _plain_actions
+		not reasons.denied(action, flow, principal, role, "")
+	]
+	by_reference := [{"action": action, "reference": ref.logicalName} |
+		some action in _reference_actions
+		some ref in flow.connectionReferences
+		not reasons.denied(action, flow, principal, role, ref.logicalName)
+	]
+}
+
+_plain_entry(action, plan) := {"action": action, "connections": plan} if {
 	action in {"run", "invoke"}
-} else := {"action": action, "reference": name} if {
-	name != ""
 } else := {"action": action}
