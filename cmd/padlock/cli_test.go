@@ -286,3 +286,23 @@ func TestImport(t *testing.T) {
 		t.Errorf("decide over a dump folder: exit %d\n%s", code, out)
 	}
 }
+
+func TestWhoCanAndWhatCan(t *testing.T) {
+	const w = "fixtures/example/world"
+	runCLICases(t, []cliCase{
+		{name: "who can run, with plans", args: []string{"who-can", "--docs", w, "run", "flow-invoice-sync"}, wantCode: 0,
+			wantOut: []string{"who can run flow-invoice-sync: 7 principals", "user:frank@northwind.example         user      via share",
+				"nw_sharepoint: byoc, no compatible connection", "user:dave@northwind.example          co-owner  via security role System Administrator (team:it-admins)"}},
+		{name: "who can invoke: nobody when a reference is not embedded", args: []string{"who-can", "invoke", "flow-invoice-sync", "--mode", "attended", "-d", w}, wantCode: 0,
+			wantOut: []string{"who can invoke flow-invoice-sync: 0 principals"}},
+		{name: "who can embed: the reference's owner", args: []string{"who-can", "-d", w, "embed", "flow-invoice-sync", "--reference", "nw_sharepoint", "--format", "json"}, wantCode: 0,
+			wantOut: []string{`"principal": "user:alice@northwind.example"`}, denyOut: []string{"bob"}},
+		{name: "who can: an unknown flow", args: []string{"who-can", "-d", w, "edit", "nope"}, wantCode: 2, wantErr: []string{"no desktop flow"}},
+		{name: "who can: invoke needs a mode", args: []string{"who-can", "-d", w, "invoke", "flow-invoice-sync"}, wantCode: 2, wantErr: []string{"missing properties: 'mode'"}},
+		{name: "what can a run-only user", args: []string{"what-can", "-d", w, "Frank@Northwind.example"}, wantCode: 0,
+			wantOut: []string{"3 flows", "flow-desktop-cleanup (Desktop cleanup, northwind-prod) as user", "run: nw_outlook: byoc conn-frank-outlook (1 candidate)"}},
+		{name: "what can, some actions", args: []string{"what-can", "-d", w, "user:bob@northwind.example", "--action", "embed", "--action", "unembed"}, wantCode: 0,
+			wantOut: []string{"flow-vendor-onboarding", "embed nw_dataverse"}, denyOut: []string{"flow-invoice-sync"}},
+		{name: "what can: a malformed principal", args: []string{"what-can", "-d", w, "frank"}, wantCode: 2, wantErr: []string{"at /principal"}},
+	})
+}

@@ -86,6 +86,8 @@ Example:
 			serveCommand(),
 			auditCommand(),
 			evalCommand(),
+			whoCanCommand(),
+			whatCanCommand(),
 			importCommand(),
 			versionCommand(),
 		},

@@ -123,6 +123,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/data/{path...}", s.handleData)
 	mux.HandleFunc("GET /v1/data/{path...}", s.handleDataGet)
 	mux.HandleFunc("POST /{$}", s.handleDefault)
+	mux.HandleFunc("POST /v1/lists/principals", s.handleListPrincipals)
+	mux.HandleFunc("POST /v1/lists/flows", s.handleListFlows)
 	mux.HandleFunc("PUT /v1/documents", s.handlePutDocuments)
 	mux.HandleFunc("GET /v1/documents/{kind}/{id}", s.handleGetDocument)
 	mux.HandleFunc("DELETE /v1/documents/{kind}/{id}", s.handleDeleteDocument)

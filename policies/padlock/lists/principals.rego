@@ -24,7 +24,7 @@ import data.padlock.roles
 principals := [entry |
 	some principal in sort(_candidates)
 	entry := _principal_entry(principal)
-]
+] if _flow
 
 _flow := data.world.flows[input.flow]
 

@@ -1,0 +1,23 @@
+package padlock.lists_test
+
+import data.padlock.lists
+
+test_who_can_run if {
+	r := lists.principals with input as {"action": "run", "flow": "f", "mode": "console"} with data.world as world with data.padlock.config as config
+	{p.principal: p.role | some p in r} == {"user:o": "owner", "user:u": "user", "team:t": "co-owner", "user:m": "co-owner", "team:admins": "co-owner", "user:a": "co-owner"}
+}
+
+test_who_can_edit_leaves_out_run_only_users if {
+	r := lists.principals with input as {"action": "edit", "flow": "f"} with data.world as world with data.padlock.config as config
+	not "user:u" in {p.principal | some p in r}
+	"user:m" in {p.principal | some p in r}
+}
+
+test_who_can_embed_is_the_reference_owner if {
+	r := lists.principals with input as {"action": "embed", "flow": "f", "reference": "r"} with data.world as world with data.padlock.config as config
+	[p.principal | some p in r] == ["user:o"]
+}
+
+test_unknown_flow_is_undefined if {
+	not lists.principals with input as {"action": "run", "flow": "nope", "mode": "console"} with data.world as world with data.padlock.config as config
+}
