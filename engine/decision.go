@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 )
 
@@ -20,6 +21,27 @@ type Decision struct {
 	Connections []ConnectionUse `json:"connections"`
 	// BYOCDialog says whether a console run shows the bring-your-own-connection dialog.
 	BYOCDialog bool `json:"byocDialog"`
+	// Remedies say, for each reason and each reference without a
+	// connection, the smallest change that lifts it and who may make it.
+	Remedies []Remedy `json:"remedies"`
+}
+
+// Remedy is one change that would lift a reason to deny (or give a run a
+// connection it lacks), and who may make it.
+type Remedy struct {
+	Code      string   `json:"code"`
+	Reference string   `json:"reference,omitempty"`
+	Change    string   `json:"change"`
+	By        []string `json:"by"`
+	// WhatIf is the change as documents, where it is one: what
+	// `decide --what-if` takes.
+	WhatIf []Change `json:"whatIf,omitempty"`
+}
+
+// Change puts or deletes one document.
+type Change struct {
+	Op       string         `json:"op" jsonschema:"enum=put,enum=delete"`
+	Document map[string]any `json:"document"`
 }
 
 // Reason is one reason a decision denies.
@@ -62,6 +84,7 @@ func Deny(code, format string, args ...any) Decision {
 		Role:        "none",
 		Reasons:     []Reason{{Code: code, Message: fmt.Sprintf(format, args...)}},
 		Connections: []ConnectionUse{},
+		Remedies:    []Remedy{},
 	}
 }
 
@@ -131,6 +154,9 @@ func decisionFromResult(v any) (Decision, error) {
 		}
 		d.Connections = append(d.Connections, cu)
 	}
+	if d.Remedies, err = remediesFrom(m); err != nil {
+		return d, err
+	}
 	// The policy's own invariant, enforced again here: an allow carries no
 	// reason, and a deny always carries one.
 	if d.Allow && len(d.Reasons) > 0 {
@@ -153,4 +179,22 @@ func field[T any](m map[string]any, k string) (T, error) {
 		return zero, fmt.Errorf("decision field %q is %T, want %T", k, v, zero)
 	}
 	return t, nil
+}
+
+// remediesFrom reads the decision's remedies; a policy without them (an
+// older bundle) gives none.
+func remediesFrom(m map[string]any) ([]Remedy, error) {
+	out := []Remedy{}
+	raw, ok := m["remedies"]
+	if !ok {
+		return out, nil
+	}
+	b, err := json.Marshal(raw)
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(b, &out); err != nil {
+		return nil, fmt.Errorf("remedies: %w", err)
+	}
+	return out, nil
 }

@@ -67,6 +67,20 @@ func Decision(w io.Writer, f Format, d engine.Decision) error {
 	if d.Allow {
 		fmt.Fprintf(&b, "bring-your-own-connection dialog: %s\n", yesNo(d.BYOCDialog))
 	}
+	if len(d.Remedies) > 0 {
+		b.WriteString("remedies:\n")
+		for _, r := range d.Remedies {
+			ref := ""
+			if r.Reference != "" {
+				ref = " [" + r.Reference + "]"
+			}
+			by := "nobody in these documents"
+			if len(r.By) > 0 {
+				by = strings.Join(r.By, ", ")
+			}
+			fmt.Fprintf(&b, "  %s%s: %s\n      by: %s\n", r.Code, ref, r.Change, by)
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

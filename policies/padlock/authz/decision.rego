@@ -14,17 +14,19 @@ import data.padlock.byoc
 import data.padlock.connections
 import data.padlock.flows
 import data.padlock.principals
+import data.padlock.remedies
 import data.padlock.roles
 
 # METADATA
 # title: The decision
-# description: "{allow, role, reasons, connections, byocDialog}: the contract of padlock's query API."
+# description: "{allow, role, reasons, connections, byocDialog, remedies}: the contract of padlock's query API."
 decision := {
 	"allow": allow,
 	"role": role,
 	"reasons": reasons,
 	"connections": run_connections,
 	"byocDialog": byoc_dialog,
+	"remedies": remedies.remedies,
 }
 
 # METADATA

@@ -30,25 +30,34 @@ _flow := data.world.flows[input.flow]
 
 _name := object.get(input, "reference", "")
 
-_candidates contains _flow.owner
+_candidates := candidates(_flow)
 
-_candidates contains principal if some principal, _ in data.world.grants[_flow.id]
-
-_candidates contains member if {
-	some team, _ in data.world.grants[_flow.id]
-	some member in data.world.teams[team]
+# METADATA
+# title: Candidates
+# description: |
+#   Everyone who might hold a role on a flow, from the indexes: its owner,
+#   the principals of its grants, the members of granted teams, and the
+#   holders (and their teams' members) of a security role that reads every
+#   flow of its environment.
+candidates(flow) := ((({flow.owner | flow.owner} | {p | some p, _ in data.world.grants[flow.id]}) | {m |
+	some team, _ in data.world.grants[flow.id]
+	some m in data.world.teams[team]
+}) | {p |
+	some p, _ in data.world.securityRoles[flow.environment]
+	reads_every_flow(flow.environment, p)
+}) | {m |
+	some team, _ in data.world.securityRoles[flow.environment]
+	reads_every_flow(flow.environment, team)
+	some m in data.world.teams[team]
 }
 
-_candidates contains principal if {
-	some principal, _ in data.world.securityRoles[_flow.environment]
-	reads_every_flow(_flow.environment, principal)
-}
-
-_candidates contains member if {
-	some team, _ in data.world.securityRoles[_flow.environment]
-	reads_every_flow(_flow.environment, team)
-	some member in data.world.teams[team]
-}
+# METADATA
+# title: Editors
+# description: The owner and co-owners of a flow, sorted, teams included. They may edit, share and delete it, and so make most changes a remedy asks for.
+editors(flow) := [p |
+	some p in sort(candidates(flow))
+	roles.editor(roles.role(flow, p))
+]
 
 _principal_entry(principal) := object.union(
 	{"principal": principal, "role": role, "via": sort(via(_flow, principal))},
