@@ -3,6 +3,8 @@ package engine
 import (
 	"encoding/json"
 	"fmt"
+
+	"github.com/padlock/padlock/engine/document"
 )
 
 // Reason codes, the catalogue of policies/README.md.
@@ -35,13 +37,9 @@ type Remedy struct {
 	By        []string `json:"by"`
 	// WhatIf is the change as documents, where it is one: what
 	// `decide --what-if` takes.
-	WhatIf []Change `json:"whatIf,omitempty"`
-}
-
-// Change puts or deletes one document.
-type Change struct {
-	Op       string         `json:"op" jsonschema:"enum=put,enum=delete"`
-	Document map[string]any `json:"document"`
+	WhatIf []document.Change `json:"whatIf,omitempty"`
+	// Note says what the change alone does not do.
+	Note string `json:"note,omitempty"`
 }
 
 // Reason is one reason a decision denies.

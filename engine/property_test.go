@@ -35,6 +35,9 @@ func randomWorld(r *rand.Rand) (*world.World, []document.Principal) {
 		if r.IntN(4) > 0 {
 			f.Owner = pick()
 		}
+		if r.IntN(4) == 0 {
+			f.SchemaVersion = document.SchemaV1
+		}
 		for k := range 1 + r.IntN(3) {
 			ref := document.ConnectionReference{LogicalName: fmt.Sprintf("r%d", k), Connector: "shared_sql", Embedded: r.IntN(2) == 0}
 			if r.IntN(4) > 0 {
@@ -187,4 +190,69 @@ func TestListsAgreeWithDecide(t *testing.T) {
 	if checked < 3000 {
 		t.Fatalf("only %d queries checked", checked)
 	}
+}
+
+// TestRemediesWork: over generated worlds, for every denial with a single
+// reason whose remedy is a change of documents, the what-if with that
+// change allows; and for every reference a run finds no connection for,
+// the remedy's change gives it one. Otherwise the remedy is wrong.
+func TestRemediesWork(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.WithDecisionCache(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(3, 7))
+	actions := []string{"run", "invoke", "edit", "share", "delete", "embed", "unembed", "use"}
+	tried := map[string]int{}
+	for n := range 20 {
+		w, people := randomWorld(r)
+		if err := eng.SetWorld(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range w.Flows {
+			for _, p := range people {
+				for _, action := range actions {
+					q := document.Query{Action: action, Principal: p, Flow: f.ID}
+					switch action {
+					case "run":
+						q.Mode = "console"
+					case "invoke":
+						q.Mode = "unattended"
+					case "embed", "unembed", "use":
+						q.Reference = f.ConnectionReferences[r.IntN(len(f.ConnectionReferences))].LogicalName
+					}
+					d := eng.Decide(ctx, q)
+					for _, rem := range d.Remedies {
+						if len(rem.WhatIf) == 0 {
+							continue
+						}
+						if !d.Allow && len(d.Reasons) != 1 {
+							continue
+						}
+						res, probs, err := eng.WhatIf(ctx, q, rem.WhatIf)
+						if err != nil || probs.HasErrors() {
+							t.Fatalf("world %d: %+v: remedy %s: the change is invalid: %v %v", n, q, rem.Code, err, probs)
+						}
+						if rem.Code == "NO_CONNECTION" {
+							for _, c := range res.After.Connections {
+								if c.Reference == rem.Reference && c.Selected == nil {
+									t.Fatalf("world %d: %+v: remedy %s [%s] leaves the run without a connection: %v", n, q, rem.Code, rem.Reference, res.Changed)
+								}
+							}
+						} else if !res.After.Allow {
+							t.Fatalf("world %d: %+v: remedy %s (%s) does not lift the denial: after it %v", n, q, rem.Code, rem.Change, res.After.Codes())
+						}
+						tried[rem.Code]++
+					}
+				}
+			}
+		}
+	}
+	for _, code := range []string{"NO_ACCESS", "RUN_ONLY", "CONSOLE_ONLY", "SCHEMA_V1", "NOT_EMBEDDED", "NOT_REFERENCE_OWNER", "CONNECTION_NOT_SHARED", "NO_CONNECTION"} {
+		if tried[code] == 0 {
+			t.Errorf("no remedy %s was tried: the generated worlds must produce one (%v)", code, tried)
+		}
+	}
+	t.Logf("remedies tried: %v", tried)
 }

@@ -35,6 +35,7 @@ const (
 	// The list queries' inputs: who can (principals), what can (flows).
 	PrincipalsName = "listprincipals"
 	FlowsName      = "listflows"
+	WhatIfName     = "whatif" // a what-if's changes
 )
 
 // Source pairs a schema name with the Go value it is reflected from.
@@ -56,6 +57,7 @@ func Sources() []Source {
 		{Name: AuditName, Value: document.AuditInput{}},
 		{Name: PrincipalsName, Value: document.PrincipalsQuery{}},
 		{Name: FlowsName, Value: document.FlowsQuery{}},
+		{Name: WhatIfName, Value: document.Changes{}},
 	}
 }
 

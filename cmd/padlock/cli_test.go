@@ -306,3 +306,26 @@ func TestWhoCanAndWhatCan(t *testing.T) {
 		{name: "what can: a malformed principal", args: []string{"what-can", "-d", w, "frank"}, wantCode: 2, wantErr: []string{"at /principal"}},
 	})
 }
+
+func TestRemediesAndWhatIf(t *testing.T) {
+	dir := t.TempDir()
+	changes := filepath.Join(dir, "embed.yaml")
+	if err := os.WriteFile(changes, []byte(`- op: put
+  document:
+    kind: Share
+    flow: flow-legacy-report
+    grants: [{principal: "frank@northwind.example", role: co-owner}]
+`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := padlock(t, `{"action":"invoke","principal":"user:bob@northwind.example","flow":"flow-invoice-sync","mode":"attended"}`,
+		"decide", "-d", world, "-i", "-", "--format", "text")
+	if code != 0 || !strings.Contains(out, "remedies:\n  NOT_EMBEDDED [nw_sharepoint]: user:alice@northwind.example embeds") || !strings.Contains(out, "by: user:alice@northwind.example") {
+		t.Errorf("remedies in text: %d\n%s", code, out)
+	}
+	out, _, code = padlock(t, `{"action":"edit","principal":"frank@northwind.example","flow":"flow-legacy-report"}`,
+		"decide", "-d", world, "-i", "-", "--what-if", changes, "--format", "text", "--fail")
+	if code != 0 || !strings.Contains(out, "allow: false → true") || !strings.Contains(out, "after:\nALLOW (role: co-owner)") {
+		t.Errorf("what-if: %d\n%s", code, out)
+	}
+}

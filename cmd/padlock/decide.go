@@ -1,17 +1,21 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/urfave/cli/v2"
+	"sigs.k8s.io/yaml"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/render"
+	"github.com/padlock/padlock/engine/validate"
+	"github.com/padlock/padlock/schemas"
 )
 
 // Flags are built fresh per command: urfave/cli flags hold their values,
@@ -75,6 +79,7 @@ Example:
 			quietFlag(),
 			&cli.BoolFlag{Name: "explain", Usage: "show, for each reason, the rule that produced it (package, rule, file, line)"},
 			&cli.StringFlag{Name: "trace", Usage: "with the explanation, OPA's trace: notes, fails or full"},
+			&cli.StringFlag{Name: "what-if", Usage: "decide also over the documents changed by `FILE` (a JSON or YAML list of {op: put|delete, document}); nothing is written"},
 		},
 		Action: func(c *cli.Context) error {
 			format, err := render.ParseFormat(c.String("format"))
@@ -97,7 +102,16 @@ Example:
 				return err
 			}
 			var d engine.Decision
-			if c.Bool("explain") || c.IsSet("trace") {
+			if file := c.String("what-if"); file != "" {
+				res, err := whatIf(c, eng, q, file)
+				if err != nil {
+					return err
+				}
+				if err := render.WhatIf(c.App.Writer, format, res); err != nil {
+					return err
+				}
+				d = res.After
+			} else if c.Bool("explain") || c.IsSet("trace") {
 				ex, err := eng.Explain(c.Context, q, engine.TraceMode(c.String("trace")))
 				if err != nil {
 					return usageError("%v", err)
@@ -194,4 +208,31 @@ func withFile(probs diag.List, file string) diag.List {
 		out[i] = p
 	}
 	return out
+}
+
+// whatIf reads the changes of --what-if and decides before and after them.
+func whatIf(c *cli.Context, eng *engine.Engine, q document.Query, file string) (engine.WhatIf, error) {
+	raw, err := readInput(c.App.Reader, file)
+	if err != nil {
+		return engine.WhatIf{}, usageError("--what-if: %v", err)
+	}
+	if t := bytes.TrimSpace(raw); len(t) > 0 && t[0] != '[' {
+		if raw, err = yaml.YAMLToJSON(raw); err != nil {
+			return engine.WhatIf{}, usageError("--what-if %s: %v", file, err)
+		}
+	}
+	changes, _, probs := validate.InputJSON[document.Changes](eng.Validator(), schemas.WhatIfName, raw)
+	if len(probs) > 0 {
+		_ = render.Problems(c.App.ErrWriter, render.Text, withFile(probs, file))
+		return engine.WhatIf{}, cli.Exit("padlock: invalid --what-if", exitUnusable)
+	}
+	res, probs, err := eng.WhatIf(c.Context, q, changes)
+	if err != nil {
+		return engine.WhatIf{}, cli.Exit("padlock: "+err.Error(), exitUnusable)
+	}
+	_ = render.Problems(c.App.ErrWriter, render.Text, probs)
+	if probs.HasErrors() {
+		return engine.WhatIf{}, cli.Exit("padlock: the changed world is invalid: nothing was evaluated", exitUnusable)
+	}
+	return res, nil
 }

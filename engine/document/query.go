@@ -81,3 +81,21 @@ type FlowsQuery struct {
 	Actions   []string  `json:"actions,omitempty" jsonschema:"uniqueItems=true,enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
 	Page
 }
+
+// Change puts or deletes one document, for a what-if: nothing is written.
+// A put replaces the document of its kind and id, or adds it; a put of a
+// Share adds its grants to the flow's (shares of one flow add up). A delete
+// removes the document of its kind and id; a delete of a Share removes the
+// grants it lists from the flow (all of them when it lists none).
+type Change struct {
+	Op       string         `json:"op" jsonschema:"enum=put,enum=delete"`
+	Document map[string]any `json:"document"`
+}
+
+// Changes are a what-if's changes, applied in order.
+type Changes []Change
+
+// JSONSchemaExtend requires at least one change.
+func (Changes) JSONSchemaExtend(s *jsonschema.Schema) { s.MinItems = ptr(uint64(1)) }
+
+func ptr[T any](v T) *T { return &v }

@@ -160,3 +160,34 @@ func Explanation(w io.Writer, f Format, ex engine.Explanation) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
+
+// WhatIf writes a decision before and after changes, and what changed.
+func WhatIf(w io.Writer, f Format, res engine.WhatIf) error {
+	if f == JSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	if _, err := io.WriteString(w, "before:\n"); err != nil {
+		return err
+	}
+	if err := Decision(w, f, res.Before); err != nil {
+		return err
+	}
+	if _, err := io.WriteString(w, "after:\n"); err != nil {
+		return err
+	}
+	if err := Decision(w, f, res.After); err != nil {
+		return err
+	}
+	var b strings.Builder
+	b.WriteString("changed:\n")
+	if len(res.Changed) == 0 {
+		b.WriteString("  nothing\n")
+	}
+	for _, c := range res.Changed {
+		fmt.Fprintf(&b, "  %s\n", c)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}

@@ -15,6 +15,8 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/validate"
+	"github.com/padlock/padlock/schemas"
 )
 
 // decisionPath is the decision document's path in the Data API.
@@ -33,8 +35,13 @@ func (s *Server) handleDecision(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	body, changes := splitWhatIf(body)
 	eng, q, input, ok := s.query(w, body)
 	if !ok {
+		return
+	}
+	if changes != nil {
+		s.whatIf(w, r, eng, q, changes)
 		return
 	}
 	d, id := s.decide(r.Context(), eng, q, input, r)
@@ -194,4 +201,26 @@ func toJSON(v any) any {
 	var out any
 	_ = json.Unmarshal(b, &out)
 	return out
+}
+
+// whatIf answers a decision request with "whatIf": the decision before and
+// after the changes, and what changed. Nothing is written.
+func (s *Server) whatIf(w http.ResponseWriter, r *http.Request, eng *engine.Engine, q document.Query, raw []byte) {
+	changes, _, probs := validate.InputJSON[document.Changes](eng.Validator(), schemas.WhatIfName, raw)
+	if len(probs) > 0 {
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "whatIf does not match schemas/whatif.json", probs)
+		return
+	}
+	res, probs, err := eng.WhatIf(r.Context(), q, changes)
+	switch {
+	case err != nil:
+		writeError(w, http.StatusInternalServerError, types.CodeEvaluation, err.Error(), nil)
+	case probs.HasErrors():
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, "the world with these changes is invalid: nothing was evaluated", probs)
+	default:
+		writeJSON(w, decisionStatus(res.After), struct {
+			engine.WhatIf
+			DecisionID string `json:"decision_id"`
+		}{res, newDecisionID()})
+	}
 }

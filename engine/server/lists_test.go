@@ -53,3 +53,28 @@ func TestListEndpoints(t *testing.T) {
 		})
 	}
 }
+
+func TestWhatIfOverHTTP(t *testing.T) {
+	s, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	before := s.Engine().World()
+	body := `{"action":"edit","principal":"frank@northwind.example","flow":"flow-legacy-report","whatIf":[{"op":"put","document":{"kind":"Share","flow":"flow-legacy-report","grants":[{"principal":"frank@northwind.example","role":"co-owner"}]}}]}`
+	status, res := do(t, "POST", ts.URL+"/v1/decisions", body)
+	if status != 200 || toString(res["before"].(map[string]any)["allow"]) != "false" || toString(res["after"].(map[string]any)["allow"]) != "true" ||
+		!strings.Contains(toString(res["changed"]), "reasons lifted: NO_ACCESS") {
+		t.Fatalf("%d %v", status, toString(res))
+	}
+	if s.Engine().World() != before {
+		t.Error("a what-if changed the world")
+	}
+	if _, d := do(t, "POST", ts.URL+"/v1/decisions", `{"action":"edit","principal":"frank@northwind.example","flow":"flow-legacy-report"}`); d["allow"] != false {
+		t.Errorf("after a what-if the world must be as it was: %v", d)
+	}
+	for _, tt := range []struct{ name, body, want string }{
+		{"an invalid change", `{"action":"edit","principal":"a@x.example","flow":"f","whatIf":[{"op":"rename","document":{}}]}`, "value must be one of"},
+		{"a change that breaks the world", `{"action":"edit","principal":"a@x.example","flow":"f","whatIf":[{"op":"put","document":{"kind":"Share","flow":"ghost","grants":[]}}]}`, "share of unknown flow"},
+	} {
+		if status, res := do(t, "POST", ts.URL+"/v1/decisions", tt.body); status != 400 || !strings.Contains(toString(res), tt.want) {
+			t.Errorf("%s: %d %v", tt.name, status, toString(res))
+		}
+	}
+}

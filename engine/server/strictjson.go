@@ -88,3 +88,25 @@ func dataRequest(body []byte) (json.RawMessage, error) {
 }
 
 var errMissingInput = errors.New(`missing input: the body must be {"input": {...}}`)
+
+// splitWhatIf takes "whatIf" out of a decision request: the rest is the
+// query, validated as every query is; changes is nil without a what-if.
+func splitWhatIf(body []byte) (query, changes []byte) {
+	if !bytes.Contains(body, []byte(`"whatIf"`)) {
+		return body, nil
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return body, nil // the query's validation says what is wrong
+	}
+	changes, ok := m["whatIf"]
+	if !ok {
+		return body, nil
+	}
+	delete(m, "whatIf")
+	query, err := json.Marshal(m)
+	if err != nil {
+		return body, nil
+	}
+	return query, changes
+}

@@ -11,6 +11,7 @@ package padlock.remedies
 import data.padlock.authz
 import data.padlock.flows
 import data.padlock.lists
+import data.padlock.reasons
 import data.padlock.roles
 
 # METADATA
@@ -20,7 +21,22 @@ remedies := [r | some r in remedy]
 
 _flow_doc(flow) := object.union(flow, {"kind": "DesktopFlow"})
 
-_share(role) := {"op": "put", "document": {"kind": "Share", "flow": authz.flow.id, "grants": [{"principal": authz.principal, "role": role}]}}
+# A share as a what-if, where the role alone would allow the action: a
+# co-owner may still not embed another's reference, and then sharing is
+# not a change that lifts the denial on its own.
+_share(role) := {"whatIf": [{"op": "put", "document": {"kind": "Share", "flow": authz.flow.id, "grants": [{"principal": authz.principal, "role": role}]}}]} if {
+	not reasons.denied(input.action, authz.flow, authz.principal, role, object.get(input, "reference", ""))
+	not _sharing_blocks_invoke
+} else := {"note": "other reasons remain for this action once the role is given"}
+
+# Sharing a flow makes it shared: then a cloud flow may start it only once
+# every reference is embedded (rule 5).
+_sharing_blocks_invoke if {
+	input.action == "invoke"
+	flows.contains_cloud_connector_actions(authz.flow)
+	some ref in authz.flow.connectionReferences
+	not ref.embedded
+}
 
 _with_reference(flow, name, changes) := object.union(_flow_doc(flow), {"connectionReferences": [_changed(ref, name, changes) | some ref in flow.connectionReferences]})
 
@@ -51,12 +67,14 @@ remedy contains {"code": "UNKNOWN_FLOW", "change": sprintf("check the flow id %q
 # description: Share the flow with the principal, in the role the action needs; the owner and co-owners can share.
 # custom:
 #   remedy_for: NO_ACCESS
-remedy contains {
-	"code": "NO_ACCESS",
-	"change": sprintf("share flow %q with %s as %s", [authz.flow.name, input.principal, _role_needed]),
-	"by": lists.editors(authz.flow),
-	"whatIf": [_share(_role_needed)],
-} if {
+remedy contains object.union(
+	{
+		"code": "NO_ACCESS",
+		"change": sprintf("share flow %q with %s as %s", [authz.flow.name, input.principal, _role_needed]),
+		"by": lists.editors(authz.flow),
+	},
+	_share(_role_needed),
+) if {
 	some r in authz.deny
 	r.code == "NO_ACCESS"
 }
@@ -66,12 +84,14 @@ remedy contains {
 # description: Make the principal a co-owner; the owner and co-owners can.
 # custom:
 #   remedy_for: RUN_ONLY
-remedy contains {
-	"code": "RUN_ONLY",
-	"change": sprintf("share flow %q with %s as co-owner", [authz.flow.name, input.principal]),
-	"by": lists.editors(authz.flow),
-	"whatIf": [_share("co-owner")],
-} if {
+remedy contains object.union(
+	{
+		"code": "RUN_ONLY",
+		"change": sprintf("share flow %q with %s as co-owner", [authz.flow.name, input.principal]),
+		"by": lists.editors(authz.flow),
+	},
+	_share("co-owner"),
+) if {
 	some r in authz.deny
 	r.code == "RUN_ONLY"
 }
@@ -81,12 +101,14 @@ remedy contains {
 # description: Make the principal a co-owner (the owner and co-owners can), or run the flow from the console.
 # custom:
 #   remedy_for: CONSOLE_ONLY
-remedy contains {
-	"code": "CONSOLE_ONLY",
-	"change": sprintf("share flow %q with %s as co-owner, or run it from the console instead of a cloud flow", [authz.flow.name, input.principal]),
-	"by": lists.editors(authz.flow),
-	"whatIf": [_share("co-owner")],
-} if {
+remedy contains object.union(
+	{
+		"code": "CONSOLE_ONLY",
+		"change": sprintf("share flow %q with %s as co-owner, or run it from the console instead of a cloud flow", [authz.flow.name, input.principal]),
+		"by": lists.editors(authz.flow),
+	},
+	_share("co-owner"),
+) if {
 	some r in authz.deny
 	r.code == "CONSOLE_ONLY"
 }
