@@ -115,11 +115,16 @@ Example:
 	}
 }
 
-// listEngine builds the engine over --docs, which a list needs.
+// listEngine builds the engine over --docs, which a list needs, and reads
+// --format where the command has one.
 func listEngine(c *cli.Context) (*engine.Engine, render.Format, error) {
-	format, err := render.ParseFormat(c.String("format"))
-	if err != nil {
-		return nil, "", usageError("%v", err)
+	var format render.Format
+	if c.IsSet("format") || c.String("format") != "" {
+		f, err := render.ParseFormat(c.String("format"))
+		if err != nil {
+			return nil, "", usageError("%v", err)
+		}
+		format = f
 	}
 	if len(c.StringSlice("docs")) == 0 {
 		return nil, "", usageError("%s needs documents (--docs PATH)", c.Command.Name)

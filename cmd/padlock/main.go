@@ -88,6 +88,7 @@ Example:
 			evalCommand(),
 			whoCanCommand(),
 			whatCanCommand(),
+			reportCommand(),
 			importCommand(),
 			versionCommand(),
 		},

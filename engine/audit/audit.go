@@ -47,6 +47,9 @@ type Report struct {
 	CloudFlows int                `json:"cloudFlows"`
 	// Environment is the one the audit assumed (--environment).
 	Environment string `json:"environment"`
+	// CloudFlowRuns are the exports' cloud flows and the desktop flows
+	// they start (for the access report; not part of the audit's output).
+	CloudFlowRuns []document.AuditCloudFlow `json:"-"`
 	// Warnings are doubts about the audit's premises (an environment that
 	// matches none of the documents), not about the flows.
 	Warnings diag.List `json:"warnings"`
@@ -91,7 +94,7 @@ func (r *Report) AtLeast(min int) int {
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
 	defer o.Progress.Done()
 	res := export.Read(inputs, export.Options{Environment: o.Environment, Limits: o.Limits, Progress: o.Progress})
-	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), Environment: o.Environment, FailOn: o.FailOn}
+	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), CloudFlowRuns: res.CloudFlows, Environment: o.Environment, FailOn: o.FailOn}
 	docs := res.Documents
 	if len(o.Docs) > 0 {
 		more, probs := eng.Sources().Paths(ctx, o.Docs...)

@@ -1,0 +1,186 @@
+// Package report builds the access report: for each environment, a matrix
+// of desktop flows and principals (role, run, cloud-initiated runs,
+// connections) with the reasons and remedies behind each cell, and for each
+// flow its references, whether a cloud flow can start it, the cloud flows
+// that do, and the audit's findings. Every answer comes from the engine's
+// list queries and decisions; the report only gathers and renders them, as
+// one self-contained HTML file (page.go).
+package report
+
+import (
+	"context"
+	"fmt"
+	"sort"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/audit"
+	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/render"
+)
+
+// Data is everything the page shows; it is embedded in the page as JSON.
+type Data struct {
+	Title        string   `json:"title"`
+	Environments []string `json:"environments"`
+	Principals   []string `json:"principals"`
+	Flows        []Flow   `json:"flows"`
+}
+
+// Flow is one row of the matrix and its panel.
+type Flow struct {
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Environment string      `json:"env"`
+	Owner       string      `json:"owner,omitempty"`
+	Schema      string      `json:"schema"`
+	References  []Reference `json:"refs"`
+	// Startable: a cloud flow can start it (some principal may invoke it).
+	Startable bool `json:"startable"`
+	// Why it cannot be started from a cloud flow, and what would fix it.
+	Why       []string         `json:"why,omitempty"`
+	Remedies  []engine.Remedy  `json:"remedies,omitempty"`
+	StartedBy []string         `json:"startedBy,omitempty"`
+	Findings  []Finding        `json:"findings,omitempty"`
+	Cells     map[string]*Cell `json:"cells"` // by principal index
+	Problem   bool             `json:"problem"`
+}
+
+// Reference is one connection reference of a flow.
+type Reference struct {
+	Name      string `json:"name"`
+	Connector string `json:"connector"`
+	Owner     string `json:"owner,omitempty"`
+	Embedded  bool   `json:"embedded"`
+}
+
+// Finding is an audit finding about a flow.
+type Finding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+}
+
+// Cell is what one principal may do with one flow.
+type Cell struct {
+	Role string   `json:"role"`
+	Via  []string `json:"via"`
+	Run  bool     `json:"run"`
+	// Plan says where a console run gets each connection, in one line.
+	Plan string `json:"plan,omitempty"`
+	BYOC bool   `json:"byoc"`
+	// NoConnection lists references a run would find no compatible
+	// connection for.
+	NoConnection []string `json:"noConn,omitempty"`
+	// Invoke: a cloud flow may start it for this principal (attended and
+	// unattended alike: padlock's rules do not tell them apart).
+	Invoke   bool            `json:"invoke"`
+	Why      []string        `json:"why,omitempty"`
+	Remedies []engine.Remedy `json:"remedies,omitempty"`
+	Problem  bool            `json:"problem"`
+}
+
+// Build asks the engine about every flow of its world: who may run it
+// (with their plans), who may start it from a cloud flow, and, for every
+// principal who may not, the decision's reasons and remedies. aud, when
+// given, adds the audit's findings and the cloud flows that start each flow.
+func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Report) (*Data, error) {
+	w := eng.World()
+	d := &Data{Title: title}
+	index := map[string]int{}
+	envs := map[string]bool{}
+	startedBy := map[string][]string{}
+	findings := map[string][]Finding{}
+	if aud != nil {
+		for _, cf := range aud.CloudFlowRuns {
+			for _, r := range cf.Runs {
+				startedBy[r.DesktopFlow] = append(startedBy[r.DesktopFlow], cf.Name)
+			}
+		}
+		for _, f := range aud.Findings {
+			findings[f.Flow] = append(findings[f.Flow], Finding{Rule: f.Rule, Severity: f.Severity, Message: f.Message})
+		}
+	}
+	flows := append([]document.DesktopFlow(nil), w.Flows...)
+	sort.Slice(flows, func(i, j int) bool {
+		if flows[i].Environment != flows[j].Environment {
+			return flows[i].Environment < flows[j].Environment
+		}
+		return flows[i].Name+flows[i].ID < flows[j].Name+flows[j].ID
+	})
+	for _, f := range flows {
+		envs[f.Environment] = true
+		row, err := buildFlow(ctx, eng, f, index, d)
+		if err != nil {
+			return nil, err
+		}
+		row.StartedBy = startedBy[f.ID]
+		row.Findings = findings[f.ID]
+		for _, fi := range row.Findings {
+			row.Problem = row.Problem || fi.Severity != "info"
+		}
+		d.Flows = append(d.Flows, *row)
+	}
+	for e := range envs {
+		d.Environments = append(d.Environments, e)
+	}
+	sort.Strings(d.Environments)
+	return d, nil
+}
+
+func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow, index map[string]int, d *Data) (*Flow, error) {
+	row := &Flow{ID: f.ID, Name: f.Name, Environment: f.Environment, Owner: string(f.Owner), Schema: f.SchemaVersion, Cells: map[string]*Cell{}}
+	for _, r := range f.ConnectionReferences {
+		row.References = append(row.References, Reference{Name: r.LogicalName, Connector: document.ShortConnector(r.Connector), Owner: string(r.Owner), Embedded: r.Embedded})
+	}
+	runners, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionRun, Flow: f.ID, Mode: "console"})
+	if err != nil {
+		return nil, fmt.Errorf("report: who can run %s: %w", f.ID, err)
+	}
+	invokers, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionInvoke, Flow: f.ID, Mode: "attended"})
+	if err != nil {
+		return nil, fmt.Errorf("report: who can invoke %s: %w", f.ID, err)
+	}
+	canInvoke := map[string]bool{}
+	for _, p := range invokers {
+		canInvoke[p.Principal] = true
+	}
+	row.Startable = len(invokers) > 0
+	for _, p := range runners {
+		i, ok := index[p.Principal]
+		if !ok {
+			i = len(d.Principals)
+			index[p.Principal] = i
+			d.Principals = append(d.Principals, p.Principal)
+		}
+		cell := &Cell{Role: p.Role, Via: p.Via, Run: true, Plan: render.PlanLine(p.Connections), Invoke: canInvoke[p.Principal]}
+		for _, c := range p.Connections {
+			if c.Source == "byoc" {
+				cell.BYOC = true
+				if c.Selected == nil {
+					cell.NoConnection = append(cell.NoConnection, c.Reference)
+				}
+			}
+		}
+		if !cell.Invoke {
+			// The decision's own reasons and remedies for this principal.
+			dec := eng.Decide(ctx, document.Query{Action: document.ActionInvoke, Principal: document.Principal(p.Principal), Flow: f.ID, Mode: "attended"})
+			for _, r := range dec.Reasons {
+				cell.Why = append(cell.Why, r.Code+": "+r.Message)
+			}
+			cell.Remedies = dec.Remedies
+			if !row.Startable && (row.Why == nil || p.Role == "owner") {
+				row.Why, row.Remedies = cell.Why, dec.Remedies
+			}
+		}
+		cell.Problem = !cell.Invoke || len(cell.NoConnection) > 0
+		row.Problem = row.Problem || len(cell.NoConnection) > 0
+		row.Cells[fmt.Sprint(i)] = cell
+	}
+	if !row.Startable {
+		row.Problem = true
+		if row.Why == nil {
+			row.Why = []string{"nobody holds a role on this flow"}
+		}
+	}
+	return row, nil
+}

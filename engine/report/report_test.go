@@ -1,0 +1,226 @@
+package report_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/report"
+)
+
+// exampleReport builds the report of the example world.
+func exampleReport(t *testing.T) *report.Data {
+	t.Helper()
+	ctx := context.Background()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, probs := eng.LoadWorld(ctx, "../../fixtures/example/world")
+	if w == nil {
+		t.Fatal(probs)
+	}
+	if err := eng.SetWorld(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	d, err := report.Build(ctx, eng, "Northwind", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func writePage(t *testing.T, d *report.Data) string {
+	t.Helper()
+	var b bytes.Buffer
+	if err := report.Write(&b, d); err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(t.TempDir(), "report.html")
+	if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReportData(t *testing.T) {
+	d := exampleReport(t)
+	idx := map[string]int{}
+	for i, p := range d.Principals {
+		idx[p] = i
+	}
+	flows := map[string]report.Flow{}
+	for _, f := range d.Flows {
+		flows[f.ID] = f
+	}
+	cell := func(flow, principal string) *report.Cell { return flows[flow].Cells[fmt.Sprint(idx[principal])] }
+	if f := flows["flow-invoice-sync"]; f.Startable || len(f.Why) == 0 || !strings.Contains(f.Why[0], "NOT_EMBEDDED") || len(f.Remedies) == 0 {
+		t.Errorf("invoice sync: a shared flow with a reference not embedded cannot be started from a cloud flow: %+v", f)
+	}
+	if c := cell("flow-invoice-sync", "user:frank@northwind.example"); c == nil || c.Role != "user" || c.Invoke || len(c.NoConnection) != 1 {
+		t.Errorf("frank on invoice sync: %+v", c)
+	}
+	if c := cell("flow-vendor-onboarding", "user:bob@northwind.example"); c == nil || c.Role != "owner" || !c.Invoke {
+		t.Errorf("bob on vendor onboarding: %+v", c)
+	}
+	if c := cell("flow-legacy-report", "user:frank@northwind.example"); c != nil {
+		t.Errorf("frank holds no role on legacy report: %+v", c)
+	}
+}
+
+// browser starts headless Chromium from Debian's packages, or skips the
+// test saying why.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("skipped: Debian's chromium is not installed (.ci/run installs it with apt-get)")
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:], chromedp.ExecPath(path), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("disable-quic", true), chromedp.WindowSize(1400, 900))
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Skipf("skipped: chromium could not be started: %v", err)
+	}
+	return ctx
+}
+
+// TestReportInABrowser opens the example world's report in headless
+// Chromium: no console errors, the expected cells, a filter that hides what
+// it should, and a screenshot kept as a test artifact.
+func TestReportInABrowser(t *testing.T) {
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	var mu sync.Mutex
+	var consoleErrors []string
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.Type == chromedp.ConsoleError || m.IsException() {
+				mu.Lock()
+				consoleErrors = append(consoleErrors, m.String())
+				mu.Unlock()
+			}
+		}
+	}()
+	page := writePage(t, exampleReport(t))
+	eval := func(js string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Evaluate[string](js))
+		if err != nil {
+			t.Fatalf("%s: %v", js, err)
+		}
+		return v
+	}
+	do := func(steps ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		if err := chromedp.Do(ctx, steps...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cellOf := func(flow, principal string) string {
+		return eval(fmt.Sprintf(`(() => { const c = document.querySelector('td[data-flow="%s"][data-principal="%s"]'); return c ? c.textContent : "absent"; })()`, flow, principal))
+	}
+	do(chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`)))
+	if c := cellOf("flow-invoice-sync", "user:frank@northwind.example"); c != "U ▶✕⚠" {
+		t.Errorf("frank on invoice sync: %q, want run-only, may run, no cloud start, a reference without a connection", c)
+	}
+	if c := cellOf("flow-invoice-sync", "user:alice@northwind.example"); c != "O ▶✕" {
+		t.Errorf("alice on invoice sync: %q, want owner, may run, no cloud start (a reference is not embedded)", c)
+	}
+	if c := cellOf("flow-vendor-onboarding", "user:bob@northwind.example"); c != "O ▶☁" {
+		t.Errorf("bob on vendor onboarding: %q, want owner, may run and start from a cloud flow", c)
+	}
+	rows := eval(`String(document.querySelectorAll("tbody tr").length)`)
+	do(chromedp.SendKeys(chromedp.CSS(`#principal`), "frank"))
+	rowsFiltered := eval(`String(document.querySelectorAll("tbody tr").length)`)
+	cols := eval(`Array.from(document.querySelectorAll("th.p")).map(th => th.dataset.principal).join(",")`)
+	if rows != "4" || rowsFiltered != "3" || cols != "user:frank@northwind.example" {
+		t.Errorf("the principal filter: %s rows, then %s rows with columns %q: want 4, then frank's 3 flows and only his column", rows, rowsFiltered, cols)
+	}
+	do(chromedp.Click(chromedp.CSS(`td[data-principal="user:frank@northwind.example"][data-flow="flow-invoice-sync"]`)), chromedp.WaitVisible(chromedp.CSS(`#panel h3`)))
+	if panel := eval(`document.getElementById("panel").textContent`); !strings.Contains(panel, "CONSOLE_ONLY") || !strings.Contains(panel, "share flow") {
+		t.Errorf("the cell's panel lacks its reason and remedy: %s", panel)
+	}
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	do(chromedp.Click(chromedp.CSS(`#problems`)))
+	eval(`(() => { const p = document.getElementById("principal"); p.value = ""; p.dispatchEvent(new Event("input")); return ""; })()`)
+	onlyProblems := eval(`Array.from(document.querySelectorAll("th.f")).map(th => th.dataset.flow).join(",")`)
+	if strings.Contains(onlyProblems, "flow-desktop-cleanup") || !strings.Contains(onlyProblems, "flow-invoice-sync") {
+		t.Errorf("only problems shows %q: desktop cleanup has none (no references, anyone may start it), invoice sync has", onlyProblems)
+	}
+	cancel()
+	<-done
+	mu.Lock()
+	defer mu.Unlock()
+	if len(consoleErrors) > 0 {
+		t.Errorf("console errors: %v", consoleErrors)
+	}
+	artifact := filepath.Join("..", "..", "test-artifacts", "report.png")
+	if err := os.MkdirAll(filepath.Dir(artifact), 0o755); err == nil && os.WriteFile(artifact, png, 0o644) == nil {
+		t.Logf("screenshot: %s", artifact)
+	}
+}
+
+// TestLargeReportOpensQuickly: a report of 10,000 flows and 1,000
+// principals opens, its first page drawn, in at most 3 s.
+func TestLargeReportOpensQuickly(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short")
+	}
+	ctx := browser(t)
+	d := &report.Data{Title: "large"}
+	for i := range 1000 {
+		d.Principals = append(d.Principals, fmt.Sprintf("user:u%04d@example.com", i))
+	}
+	envs := []string{"env-0", "env-1", "env-2", "env-3", "env-4"}
+	d.Environments = envs
+	for i := range 10000 {
+		f := report.Flow{ID: fmt.Sprintf("flow-%05d", i), Name: fmt.Sprintf("Flow %d", i), Environment: envs[i%5], Schema: "v2", Cells: map[string]*report.Cell{},
+			References: []report.Reference{{Name: "ref", Connector: "shared_sql", Owner: d.Principals[i%1000], Embedded: i%3 == 0}}, Startable: i%3 == 0}
+		for k := range 25 {
+			f.Cells[fmt.Sprint((i+k*37)%1000)] = &report.Cell{Role: "user", Via: []string{"share"}, Run: true, Plan: "ref: byoc conn (1 candidate)", BYOC: true, Invoke: false,
+				Why: []string{"CONSOLE_ONLY: run-only users may only run it from the console"}}
+		}
+		d.Flows = append(d.Flows, f)
+	}
+	page := writePage(t, d)
+	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	start := time.Now()
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+page), chromedp.WaitVisible(chromedp.CSS(`body[data-ready="true"]`))); err != nil {
+		t.Fatal(err)
+	}
+	cells, err := chromedp.Run(ctx, chromedp.Evaluate[string](`String(document.querySelectorAll("td.c").length)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	took := time.Since(start)
+	info, _ := os.Stat(page)
+	t.Logf("10,000 flows x 1,000 principals (%.1f MB): first page of %s cells drawn in %v", float64(info.Size())/(1<<20), cells, took)
+	if took > 3*time.Second {
+		t.Errorf("the report took %v to open: want at most 3 s", took)
+	}
+}
