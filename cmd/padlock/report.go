@@ -8,8 +8,8 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/audit"
-	"github.com/padlock/padlock/engine/report"
 	"github.com/padlock/padlock/engine/render"
+	"github.com/padlock/padlock/engine/report"
 )
 
 func reportCommand() *cli.Command {
