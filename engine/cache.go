@@ -9,35 +9,50 @@ import (
 // DefaultCacheSize bounds the decision cache; 0 turns it off.
 const DefaultCacheSize = 1 << 16
 
-// decisionCache remembers decisions for one world. A decision is a pure
-// function of the query, the world and the policies; SetWorld installs a
-// fresh cache after the new world is in the store, and policies never
-// change under an Engine, so a cached decision is always the one the
-// policies would give now. Cached decisions are shared: read-only.
-type decisionCache struct {
-	mu  sync.RWMutex
-	max int
-	m   map[document.Query]Decision
+// listCacheSize bounds the cache of list answers, which are larger.
+const listCacheSize = 1 << 10
+
+// worldCaches remember answers for one world: decisions, and the answers of
+// list queries (by path and input). An answer is a pure function of the
+// query, the world and the policies; SetWorld installs fresh caches after
+// the new world is in the store, and policies never change under an
+// Engine, so a cached answer is always the one the policies would give
+// now. Cached values are shared: read-only.
+type worldCaches struct {
+	decisions *cache[document.Query, Decision]
+	lists     *cache[string, []byte]
 }
 
-func newDecisionCache(max int) *decisionCache {
+func newWorldCaches(size int) *worldCaches {
+	return &worldCaches{decisions: newCache[document.Query, Decision](size), lists: newCache[string, []byte](min(size, listCacheSize))}
+}
+
+// cache is a bounded map; nil (size 0) remembers nothing.
+type cache[K comparable, V any] struct {
+	mu  sync.RWMutex
+	max int
+	m   map[K]V
+}
+
+func newCache[K comparable, V any](max int) *cache[K, V] {
 	if max <= 0 {
 		return nil
 	}
-	return &decisionCache{max: max, m: make(map[document.Query]Decision, 1024)}
+	return &cache[K, V]{max: max, m: make(map[K]V, min(max, 1024))}
 }
 
-func (c *decisionCache) get(q document.Query) (Decision, bool) {
+func (c *cache[K, V]) get(k K) (V, bool) {
 	if c == nil {
-		return Decision{}, false
+		var zero V
+		return zero, false
 	}
 	c.mu.RLock()
-	d, ok := c.m[q]
+	v, ok := c.m[k]
 	c.mu.RUnlock()
-	return d, ok
+	return v, ok
 }
 
-func (c *decisionCache) put(q document.Query, d Decision) {
+func (c *cache[K, V]) put(k K, v V) {
 	if c == nil {
 		return
 	}
@@ -47,6 +62,6 @@ func (c *decisionCache) put(q document.Query, d Decision) {
 		// on the hot path; the cache refills from the queries that recur.
 		clear(c.m)
 	}
-	c.m[q] = d
+	c.m[k] = v
 	c.mu.Unlock()
 }

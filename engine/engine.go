@@ -35,7 +35,7 @@ type Engine struct {
 	store     storage.Store
 	query     rego.PreparedEvalQuery
 	world     atomic.Pointer[world.World]
-	cache     atomic.Pointer[decisionCache]
+	cache     atomic.Pointer[worldCaches]
 	cacheSize int
 	loader    *load.Loader
 	paths     pathQueries
@@ -134,7 +134,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
-	e.cache.Store(newDecisionCache(cfg.cacheSize))
+	e.cache.Store(newWorldCaches(cfg.cacheSize))
 	return e, nil
 }
 
@@ -201,7 +201,7 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	e.world.Store(w)
 	// After the store write: a query that sees the new cache evaluates
 	// against the new world.
-	e.cache.Store(newDecisionCache(e.cacheSize))
+	e.cache.Store(newWorldCaches(e.cacheSize))
 	return nil
 }
 
@@ -209,7 +209,7 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 // for raw input). It never returns an allow after an error. The decision
 // may come from the cache and must be treated as read-only.
 func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
-	cache := e.cache.Load()
+	cache := e.cache.Load().decisions
 	if d, ok := cache.get(q); ok {
 		return d
 	}

@@ -83,15 +83,27 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 	return out, nil
 }
 
-// evalInto evaluates a data path and decodes its value into out.
+// evalInto evaluates a data path and decodes its value into out. Answers
+// are remembered for the world (a list is a pure function of the query,
+// the world and the policies), so that a page of a long list, or the same
+// question again, costs no evaluation.
 func (e *Engine) evalInto(ctx context.Context, path string, input map[string]any, out any) (bool, error) {
-	v, defined, err := e.EvalPath(ctx, path, input)
-	if err != nil || !defined {
-		return defined, err
-	}
-	b, err := json.Marshal(v)
+	key, err := json.Marshal(input) // map keys sorted: one key per query
 	if err != nil {
-		return true, err
+		return false, err
+	}
+	caches := e.cache.Load()
+	k := path + "\x00" + string(key)
+	b, cached := caches.lists.get(k)
+	if !cached {
+		v, defined, err := e.EvalPath(ctx, path, input)
+		if err != nil || !defined {
+			return defined, err
+		}
+		if b, err = json.Marshal(v); err != nil {
+			return true, err
+		}
+		caches.lists.put(k, b)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
 		return true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", path, err)
