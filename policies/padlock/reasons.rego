@@ -113,28 +113,24 @@ denied("share", _, _, role, _) if run_only("share", role)
 
 denied("delete", _, _, role, _) if run_only("delete", role)
 
-denied("embed", flow, principal, role, name) if _reference_denied("embed", flow, principal, role, name)
+denied("embed", _, _, role, _) if run_only("embed", role)
 
-denied("unembed", flow, principal, role, name) if _reference_denied("unembed", flow, principal, role, name)
+denied("embed", flow, _, role, name) if unknown_reference("embed", flow, role, name)
 
-denied("use", flow, principal, role, name) if _reference_denied("use", flow, principal, role, name)
+denied("embed", flow, principal, role, name) if not_reference_owner("embed", flows.reference(flow, name), principal, role)
+
+denied("unembed", _, _, role, _) if run_only("unembed", role)
+
+denied("unembed", flow, _, role, name) if unknown_reference("unembed", flow, role, name)
+
+denied("unembed", flow, principal, role, name) if not_reference_owner("unembed", flows.reference(flow, name), principal, role)
+
+denied("use", flow, _, role, name) if unknown_reference("use", flow, role, name)
+
+denied("use", flow, principal, role, name) if connection_not_shared("use", flows.reference(flow, name), principal, role)
 
 denied("invoke", flow, _, role, _) if console_only("invoke", flow, role)
 
 denied("invoke", flow, _, role, _) if schema_v1("invoke", flow, role)
 
 denied("invoke", flow, _, role, _) if not_embedded("invoke", flow, role)
-
-_reference_denied(action, _, _, role, _) if run_only(action, role)
-
-_reference_denied(action, flow, _, role, name) if unknown_reference(action, flow, role, name)
-
-_reference_denied(action, flow, principal, role, name) if {
-	ref := flows.reference(flow, name)
-	not_reference_owner(action, ref, principal, role)
-}
-
-_reference_denied(action, flow, principal, role, name) if {
-	ref := flows.reference(flow, name)
-	connection_not_shared(action, ref, principal, role)
-}
