@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/padlock/padlock/engine"
@@ -244,6 +245,20 @@ func TestRemediesWork(t *testing.T) {
 							t.Fatalf("world %d: %+v: remedy %s (%s) does not lift the denial: after it %v", n, q, rem.Code, rem.Change, res.After.Codes())
 						}
 						tried[rem.Code]++
+						if rem.Code == "NO_ACCESS" || rem.Code == "RUN_ONLY" {
+							// Who may share is who-can share, by the list query.
+							sharers, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: "share", Flow: f.ID})
+							if err != nil {
+								t.Fatal(err)
+							}
+							var want []string
+							for _, s := range sharers {
+								want = append(want, s.Principal)
+							}
+							if strings.Join(want, ",") != strings.Join(rem.By, ",") {
+								t.Fatalf("world %d: %+v: remedy %s by %v, but who-can share is %v", n, q, rem.Code, rem.By, want)
+							}
+						}
 					}
 				}
 			}

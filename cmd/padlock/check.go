@@ -130,7 +130,7 @@ Example:
 				}
 			}
 			if changed > 0 && c.Bool("fail") {
-				return cli.Exit("padlock: "+diag.Count(changed, "file")+" need formatting", exitFindings)
+				return cli.Exit("padlock: formatting needed in "+diag.Count(changed, "file"), exitFindings)
 			}
 			return nil
 		},

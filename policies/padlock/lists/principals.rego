@@ -53,11 +53,23 @@ candidates(flow) := ((({flow.owner | flow.owner} | {p | some p, _ in data.world.
 
 # METADATA
 # title: Editors
-# description: The owner and co-owners of a flow, sorted, teams included. They may edit, share and delete it, and so make most changes a remedy asks for.
-editors(flow) := [p |
-	some p in sort(candidates(flow))
-	roles.editor(roles.role(flow, p))
-]
+# description: |
+#   The owner and co-owners of a flow, sorted, teams included: direct and
+#   team co-owners and the holders of security roles that read every flow.
+#   They may edit, share and delete it, and so make most changes a remedy
+#   asks for. The same set as who-can share (checked by a property test),
+#   read straight from the grants, as remedies are on a decision's path.
+editors(flow) := sort((((({flow.owner | flow.owner} | {p | data.world.grants[flow.id][p]["co-owner"]}) | {m |
+	data.world.grants[flow.id][team]["co-owner"]
+	some m in data.world.teams[team]
+}) | {p |
+	some p, _ in data.world.securityRoles[flow.environment]
+	reads_every_flow(flow.environment, p)
+}) | {m |
+	some team, _ in data.world.securityRoles[flow.environment]
+	reads_every_flow(flow.environment, team)
+	some m in data.world.teams[team]
+}))
 
 _principal_entry(principal) := object.union(
 	{"principal": principal, "role": role, "via": sort(via(_flow, principal))},

@@ -16,8 +16,17 @@ import data.padlock.roles
 
 # METADATA
 # title: Remedies of the decision
-# description: Every remedy of the current query, sorted by code and reference.
-remedies := [r | some r in remedy]
+# description: Every remedy of the current query, sorted by code and reference; none, cheaply, for a decision with nothing to remedy.
+default remedies := []
+
+remedies := [r | some r in remedy] if _needed
+
+_needed if count(authz.deny) > 0
+
+_needed if {
+	some entry in authz.run_connections
+	entry.selected == null
+}
 
 _flow_doc(flow) := object.union(flow, {"kind": "DesktopFlow"})
 
