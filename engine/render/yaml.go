@@ -136,19 +136,28 @@ func (w *yamlWriter) object(depth int, afterDash bool) error {
 				return err
 			}
 		}
-		w.skipSpace()
-		if w.pos >= len(w.src) {
-			return fmt.Errorf("unexpected end of JSON")
-		}
-		c := w.src[w.pos]
-		w.pos++
-		if c == '}' {
-			return nil
-		}
-		if c != ',' {
-			return fmt.Errorf("unexpected %q in an object", c)
+		if done, err := w.next('}', "an object"); done || err != nil {
+			return err
 		}
 	}
+}
+
+// next reads what follows a member or an item: a comma, or the closing
+// bracket, which ends the collection.
+func (w *yamlWriter) next(closing byte, what string) (bool, error) {
+	w.skipSpace()
+	if w.pos >= len(w.src) {
+		return false, fmt.Errorf("unexpected end of JSON")
+	}
+	c := w.src[w.pos]
+	w.pos++
+	switch c {
+	case closing:
+		return true, nil
+	case ',':
+		return false, nil
+	}
+	return false, fmt.Errorf("unexpected %q in %s", c, what)
 }
 
 // array writes a list's items one level in from their key, as padlock's
@@ -168,17 +177,8 @@ func (w *yamlWriter) array(depth int) error {
 		if err := w.value(depth+1, true); err != nil {
 			return err
 		}
-		w.skipSpace()
-		if w.pos >= len(w.src) {
-			return fmt.Errorf("unexpected end of JSON")
-		}
-		c := w.src[w.pos]
-		w.pos++
-		if c == ']' {
-			return nil
-		}
-		if c != ',' {
-			return fmt.Errorf("unexpected %q in an array", c)
+		if done, err := w.next(']', "an array"); done || err != nil {
+			return err
 		}
 	}
 }

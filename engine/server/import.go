@@ -48,16 +48,7 @@ func (s *Server) Import(ctx context.Context) diag.List {
 	probs := s.fetchAndApply(ctx)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if probs.HasErrors() {
-		s.metrics.reloads.WithLabelValues("import-refused").Inc()
-		s.setHealth(healthImport, "the last import from the tenant was refused; the last good import is serving", probs.Errors())
-		s.log.Error("import refused: the last good world keeps serving", "errors", len(probs.Errors()), "first", probs.Errors()[0].String())
-		return probs
-	}
-	s.metrics.reloads.WithLabelValues("import-ok").Inc()
-	s.setHealth(healthImport, "", nil)
-	s.log.Info("imported from the tenant", "documents", len(s.docs.imported))
-	return probs
+	return s.settle(healthImport, probs, len(s.docs.imported))
 }
 
 func (s *Server) fetchAndApply(ctx context.Context) diag.List {

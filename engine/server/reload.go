@@ -57,15 +57,28 @@ func (s *Server) Reload(ctx context.Context) diag.List {
 	if !probs.HasErrors() {
 		probs = s.apply(ctx, s.docs.withFiles(docs), "files")
 	}
+	return s.settle(healthFiles, probs, len(docs))
+}
+
+// settle records how a change of one source ended: counted, on /health
+// (a refusal until that source's next good change), and logged.
+// Callers hold s.mu.
+func (s *Server) settle(source string, probs diag.List, documents int) diag.List {
+	refused, ok := "refused", "ok"
+	message := "the last reload of the documents was refused; the last good world is serving"
+	if source == healthImport {
+		refused, ok = "import-refused", "import-ok"
+		message = "the last import from the tenant was refused; the last good import is serving"
+	}
 	if probs.HasErrors() {
-		s.metrics.reloads.WithLabelValues("refused").Inc()
-		s.setHealth(healthFiles, "the last reload of the documents was refused; the last good world is serving", probs.Errors())
-		s.log.Error("reload refused: the last good world keeps serving", "errors", len(probs.Errors()), "first", probs.Errors()[0].String())
+		s.metrics.reloads.WithLabelValues(refused).Inc()
+		s.setHealth(source, message, probs.Errors())
+		s.log.Error(source+" refused: the last good world keeps serving", "errors", len(probs.Errors()), "first", probs.Errors()[0].String())
 		return probs
 	}
-	s.metrics.reloads.WithLabelValues("ok").Inc()
-	s.setHealth(healthFiles, "", nil)
-	s.log.Info("documents reloaded", "documents", len(docs))
+	s.metrics.reloads.WithLabelValues(ok).Inc()
+	s.setHealth(source, "", nil)
+	s.log.Info(source+" applied", "documents", documents)
 	return probs
 }
 
