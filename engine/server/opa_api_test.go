@@ -90,3 +90,50 @@ func TestDataAPIAsOPA(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowsersOfOtherSitesAreRefused: without a token, a DNS-rebinding
+// page (its own site in Host) and cross-site requests are refused, while
+// plain clients and same-origin pages pass.
+func TestBrowsersOfOtherSitesAreRefused(t *testing.T) {
+	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	q := `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`
+	host := strings.TrimPrefix(ts.URL, "http://")
+	tests := []struct {
+		name   string
+		header []string
+		want   int
+	}{
+		{"a plain client", nil, 200},
+		{"localhost by name", []string{"Host", "localhost"}, 200},
+		{"a same-origin page", []string{"Origin", "http://" + host, "Sec-Fetch-Site", "same-origin"}, 200},
+		{"DNS rebinding: another site's name", []string{"Host", "attacker.example"}, 403},
+		{"a cross-site fetch", []string{"Sec-Fetch-Site", "cross-site"}, 403},
+		{"another site's origin", []string{"Origin", "http://attacker.example"}, 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest("POST", ts.URL+"/v1/decisions", strings.NewReader(q))
+			for i := 0; i+1 < len(tt.header); i += 2 {
+				if tt.header[i] == "Host" {
+					req.Host = tt.header[i+1]
+				} else {
+					req.Header.Set(tt.header[i], tt.header[i+1])
+				}
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("status %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+	// /health answers probes whatever their Host.
+	req, _ := http.NewRequest("GET", ts.URL+"/health", nil)
+	req.Host = "10.0.0.7"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 200 {
+		t.Errorf("/health: %v %v", resp, err)
+	}
+}

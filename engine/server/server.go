@@ -13,12 +13,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/open-policy-agent/opa/server/types"
 	"github.com/open-policy-agent/opa/v1/plugins"
 
 	"github.com/padlock/padlock/engine"
@@ -135,10 +137,12 @@ func (s *Server) Handler() http.Handler {
 }
 
 // authenticate requires the bearer token, when one is configured, on
-// everything but /health; the comparison takes constant time.
+// everything but /health; the comparison takes constant time. Without a
+// token, only loopback callers that are not a browser page of another site
+// get through (see sameSite).
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	if s.cfg.Token == "" {
-		return next
+		return s.sameSite(next)
 	}
 	want := []byte("Bearer " + s.cfg.Token)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -217,4 +221,51 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// sameSite guards a sidecar that has no token: nothing but the network
+// stands between it and a browser on the same machine. A page of another
+// site could reach it through DNS rebinding (its own name resolving to
+// 127.0.0.1: the Host header still names that site) or by a cross-site
+// request (the browser sends Origin and Sec-Fetch-Site). Both are refused;
+// plain clients (curl, OPA's SDKs, services) send neither and pass.
+func (s *Server) sameSite(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		if !s.ownHost(host) {
+			writeError(w, http.StatusForbidden, types.CodeUnauthorized, fmt.Sprintf("host %q is not this server's: without --token-file only loopback names are served (a DNS-rebinding page would name its own site)", r.Host), nil)
+			return
+		}
+		if r.Header.Get("Sec-Fetch-Site") == "cross-site" {
+			writeError(w, http.StatusForbidden, types.CodeUnauthorized, "a cross-site browser request: without --token-file padlock answers no other site's page", nil)
+			return
+		}
+		if o := r.Header.Get("Origin"); o != "" {
+			u, err := url.Parse(o)
+			if err != nil || u.Host != r.Host {
+				writeError(w, http.StatusForbidden, types.CodeUnauthorized, fmt.Sprintf("origin %q is not this server's: without --token-file padlock answers no other site's page", o), nil)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// ownHost: a loopback name or address, or the host of --addr.
+func (s *Server) ownHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if isLoopback(strings.ToLower(host)) {
+		return true
+	}
+	if h, _, err := net.SplitHostPort(s.cfg.Addr); err == nil && h != "" && strings.EqualFold(strings.Trim(h, "[]"), host) {
+		return true
+	}
+	return false
 }
