@@ -147,6 +147,13 @@ func (l *Loader) File(path string) ([]Doc, diag.List) {
 	if path == "-" {
 		r = os.Stdin
 	} else {
+		// Only regular files are read: opening a FIFO blocks until a
+		// writer comes, and a device or socket is no document file.
+		if info, err := os.Stat(path); err == nil && !info.IsDir() && !info.Mode().IsRegular() {
+			p := fileProblem(path, fmt.Sprintf("not a regular file (%s): skipped", info.Mode().Type()))
+			p.Severity = diag.Warning
+			return nil, diag.List{p}
+		}
 		f, err := os.Open(path)
 		if err != nil {
 			return nil, diag.List{unreadable(path, cleanFSError(err).Error())}

@@ -2,7 +2,10 @@ package server
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -58,5 +61,36 @@ func TestImportFromTheTenant(t *testing.T) {
 	}
 	if _, h := do(t, "GET", ts.URL+"/health", ""); h["status"] != "ok" {
 		t.Errorf("a good import clears the state: %v", h)
+	}
+}
+
+// TestAFIFOIsSkipped: a FIFO (or socket, or device) among the documents is
+// reported and skipped, never opened: opening it would block the reload,
+// and with it every API write, until a writer came.
+func TestAFIFOIsSkipped(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(exampleWorld)); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(dir, "pipe.yaml"), 0o644); err != nil {
+		t.Skipf("no FIFO here: %v", err)
+	}
+	done := make(chan struct{})
+	var s *Server
+	go func() {
+		defer close(done)
+		s, _ = newTestServer(t, Config{Docs: []string{dir}})
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the server hung on the FIFO")
+	}
+	probs := s.Reload(context.Background())
+	if probs.HasErrors() || !strings.Contains(probs.Error(), "pipe.yaml") || !strings.Contains(probs.Error(), "not a regular file") {
+		t.Errorf("want a warning naming the FIFO, got %v", probs)
+	}
+	if len(s.Engine().World().Flows) != 4 {
+		t.Errorf("the other documents must still be read: %d flows", len(s.Engine().World().Flows))
 	}
 }

@@ -25,7 +25,7 @@ func (s *Server) loadFiles(ctx context.Context) error {
 	if probs.HasErrors() {
 		return probs
 	}
-	if probs = s.apply(ctx, s.docs.withFiles(docs), "files"); probs.HasErrors() {
+	if probs = append(probs, s.apply(ctx, s.docs.withFiles(docs), "files")...); probs.HasErrors() {
 		return probs
 	}
 	for _, p := range probs {
@@ -51,11 +51,17 @@ func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Ty
 // Reload rereads --docs. An invalid change is refused whole: the last good
 // world keeps serving, and /health and the metrics say why.
 func (s *Server) Reload(ctx context.Context) diag.List {
+	// The files are read without s.mu, which API writes and decisions'
+	// world swaps need: a slow or hung file must not wedge them. Reloads
+	// are serialised among themselves, so that an older read never
+	// replaces a newer one.
+	s.reloadMu.Lock()
+	defer s.reloadMu.Unlock()
+	docs, probs := s.readDocs(ctx, nil)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	docs, probs := s.readDocs(ctx, nil)
 	if !probs.HasErrors() {
-		probs = s.apply(ctx, s.docs.withFiles(docs), "files")
+		probs = append(probs, s.apply(ctx, s.docs.withFiles(docs), "files")...)
 	}
 	return s.settle(healthFiles, probs, len(docs))
 }

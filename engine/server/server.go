@@ -85,10 +85,11 @@ type Server struct {
 	metrics *metrics
 	manager *plugins.Manager // nil without --bundle/--config
 
-	mu     sync.Mutex // serialises changes to docs and the engine
-	docs   docSet
-	eng    atomic.Pointer[engine.Engine]
-	health atomic.Pointer[healthState]
+	mu       sync.Mutex // serialises changes to docs and the engine
+	reloadMu sync.Mutex // serialises reloads of the files, which read without mu
+	docs     docSet
+	eng      atomic.Pointer[engine.Engine]
+	health   atomic.Pointer[healthState]
 	// degraded holds each unhealthy source's state (guarded by mu).
 	degraded map[string]healthState
 	ready    atomic.Bool
