@@ -7,6 +7,7 @@ import (
 
 	"github.com/padlock/padlock/engine/audit"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/export"
 	"github.com/padlock/padlock/engine/render"
 )
 
@@ -36,6 +37,7 @@ Example:
 			policiesFlag(),
 			allowEmptyFlag(),
 			quietFlag(),
+			&cli.Int64Flag{Name: "max-export-bytes", Value: export.DefaultLimits().MaxTotalBytes, Usage: "the most an export (a zip's entries together, or customizations.xml) may expand to, in `BYTES`; a zip entry compressed more than 200 times is refused as a zip bomb"},
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() == 0 {
@@ -53,7 +55,7 @@ Example:
 			if err != nil {
 				return err
 			}
-			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c)})
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c), Limits: limits(c)})
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}
@@ -75,4 +77,11 @@ Example:
 			return nil
 		},
 	}
+}
+
+// limits are the export limits, with the total from --max-export-bytes.
+func limits(c *cli.Context) export.Limits {
+	l := export.DefaultLimits()
+	l.MaxTotalBytes = c.Int64("max-export-bytes")
+	return l
 }

@@ -171,8 +171,12 @@ func (r *reader) read(p string) ([]byte, error) {
 	if err != nil {
 		return nil, cleanErr(err)
 	}
-	if info.Size() > r.opts.Limits.MaxFileBytes {
-		return nil, fmt.Errorf("file is %d bytes, more than the limit of %d", info.Size(), r.opts.Limits.MaxFileBytes)
+	max := r.opts.Limits.MaxFileBytes
+	if strings.HasSuffix(strings.ToLower(p), ".zip") {
+		max = r.opts.Limits.MaxTotalBytes // a whole solution, compressed
+	}
+	if info.Size() > max {
+		return nil, fmt.Errorf("file is %d bytes, more than the limit of %d", info.Size(), max)
 	}
 	b, err := os.ReadFile(p)
 	return b, cleanErr(err)

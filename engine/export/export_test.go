@@ -1,6 +1,9 @@
 package export
 
 import (
+	"encoding/json"
+	"fmt"
+	"html"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,5 +119,33 @@ func TestScript(t *testing.T) {
 	}
 	if len(f.credentials) != 2 || f.credentials[0].Variable != "Token" || f.credentials[0].Why != "sensitive" || f.credentials[1].Variable != "UserPassword" || f.credentials[1].Line != 5 {
 		t.Errorf("credentials %+v", f.credentials)
+	}
+}
+
+// TestLargeSolutionStreams: customizations.xml holds every flow of a
+// solution and may exceed the one-file ceiling (real: 78 MB for 2,500
+// flows); it is streamed and bounded only by the export's total.
+func TestLargeSolutionStreams(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("<ImportExportXml><Workflows>")
+	for i := range 200 {
+		script, _ := json.Marshal(strings.Repeat("UIAutomation.Click Element: appmask['Window']['Button']\r\n", 20))
+		fmt.Fprintf(&b, `<Workflow WorkflowId="{%08x-0000-4000-8000-000000000000}" Name="Flow %d"><Category>6</Category><UIFlowType>2</UIFlowType><Definition>%s</Definition></Workflow>`, i, i, html.EscapeString(string(script)))
+	}
+	b.WriteString("</Workflows></ImportExportXml>")
+	if err := os.WriteFile(filepath.Join(dir, "customizations.xml"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lim := DefaultLimits()
+	lim.MaxFileBytes = 4 << 10 // far below the file's size
+	res := Read([]string{dir}, Options{Environment: "e", Limits: lim})
+	if len(res.Problems) > 0 || len(res.Flows) != 200 {
+		t.Fatalf("%d flows, problems %v", len(res.Flows), res.Problems)
+	}
+	lim.MaxTotalBytes = 64 << 10 // the export's total is the bound
+	res = Read([]string{dir}, Options{Environment: "e", Limits: lim})
+	if len(res.Problems) != 1 || !strings.Contains(res.Problems[0].Message, "larger than the export's") {
+		t.Fatalf("want the total to bound it: %v", res.Problems)
 	}
 }

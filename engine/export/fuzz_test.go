@@ -35,7 +35,7 @@ func FuzzParsers(f *testing.F) {
 		r := &reader{opts: Options{Environment: "env", Limits: Limits{MaxFileBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 100, MaxEntries: 100}}, res: &Result{}}
 		switch kind % 5 {
 		case 0:
-			r.workflowsXML(data, "c.xml", map[string]binary{}, map[string]string{})
+			r.workflowsXML(bytes.NewReader(data), "c.xml", map[string]binary{}, map[string]string{})
 		case 1:
 			r.workflowXML(data, "w.json.data.xml", nil, true)
 		case 2:

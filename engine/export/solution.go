@@ -1,6 +1,7 @@
 package export
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
@@ -44,8 +45,14 @@ type binary struct {
 func (r *reader) solution(fsys fs.FS, label string) {
 	bins := r.binaries(fsys, label)
 	names := map[string]string{} // cloud flow JSON file name → flow name
-	if data, err := readLimited(fsys, zipCustomizations, r.opts.Limits.MaxFileBytes); err == nil {
-		r.workflowsXML(data, path.Join(label, zipCustomizations), bins, names)
+	// customizations.xml holds every flow of the solution (78 MB for 2,500
+	// real flows): it is streamed, one <Workflow> at a time, bounded by the
+	// export's total, never read whole nor held to a one-file ceiling.
+	if f, err := fsys.Open(zipCustomizations); err == nil {
+		file := path.Join(label, zipCustomizations)
+		lr := newLimitReader(f, r.opts.Limits.MaxTotalBytes, file)
+		r.workflowsXML(lr, file, bins, names)
+		f.Close()
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		r.problem(path.Join(label, zipCustomizations), 0, "%v", err)
 	}
@@ -115,15 +122,15 @@ type xmlWorkflow struct {
 
 // workflowsXML streams customizations.xml for its <Workflow> elements,
 // remembering the line of each.
-func (r *reader) workflowsXML(data []byte, file string, bins map[string]binary, names map[string]string) {
-	dec := xml.NewDecoder(bytes.NewReader(data))
+func (r *reader) workflowsXML(in io.Reader, file string, bins map[string]binary, names map[string]string) {
+	dec := xml.NewDecoder(bufio.NewReaderSize(in, 256<<10))
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
 			return
 		}
 		if err != nil {
-			r.problem(file, xmlLine(data, err), "malformed XML: %v", err)
+			r.problem(file, xmlLine(nil, err), "malformed XML: %v", err)
 			return
 		}
 		se, ok := tok.(xml.StartElement)
@@ -133,7 +140,7 @@ func (r *reader) workflowsXML(data []byte, file string, bins map[string]binary, 
 		line, _ := dec.InputPos()
 		var w xmlWorkflow
 		if err := dec.DecodeElement(&w, &se); err != nil {
-			r.problem(file, xmlLine(data, err), "malformed XML in <Workflow>: %v", err)
+			r.problem(file, xmlLine(nil, err), "malformed XML in <Workflow>: %v", err)
 			return
 		}
 		if w.Category == "5" && w.JSONFileName != "" {

@@ -18,9 +18,11 @@ type Limits struct {
 	MaxEntries    int
 }
 
-// DefaultLimits suit the largest real exports with room to spare.
+// DefaultLimits suit the largest real exports with room to spare: one
+// file (but customizations.xml, which holds every flow and is streamed) at
+// most 64 MiB, an export 4 GiB, no entry compressed more than 200 times.
 func DefaultLimits() Limits {
-	return Limits{MaxFileBytes: 64 << 20, MaxTotalBytes: 512 << 20, MaxRatio: 200, MaxEntries: 20000}
+	return Limits{MaxFileBytes: 64 << 20, MaxTotalBytes: 4 << 30, MaxRatio: 200, MaxEntries: 100000}
 }
 
 // openZip checks every entry before anything is read: no path that
@@ -43,7 +45,9 @@ func openZip(data []byte, lim Limits) (fs.FS, error) {
 		if name := strings.TrimSuffix(f.Name, "/"); strings.Contains(name, "\\") || !fs.ValidPath(name) {
 			return nil, fmt.Errorf("zip entry %q escapes the archive's folder", f.Name)
 		}
-		if f.UncompressedSize64 > uint64(lim.MaxFileBytes) {
+		// customizations.xml holds every flow: it is streamed, and bounded
+		// by the total and the ratio only.
+		if f.UncompressedSize64 > uint64(lim.MaxFileBytes) && f.Name != zipCustomizations {
 			return nil, fmt.Errorf("zip entry %q is %d bytes uncompressed, more than the limit of %d", f.Name, f.UncompressedSize64, lim.MaxFileBytes)
 		}
 		if f.CompressedSize64 > 0 && f.UncompressedSize64/f.CompressedSize64 > uint64(lim.MaxRatio) {
@@ -71,4 +75,29 @@ func readLimited(fsys fs.FS, name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than the %d-byte limit", name, max)
 	}
 	return b, nil
+}
+
+// limitReader reads at most left bytes and then fails, naming the file:
+// headers can lie, so a streamed entry is bounded as it is read.
+type limitReader struct {
+	r     io.Reader
+	left  int64
+	limit int64
+	name  string
+}
+
+func newLimitReader(r io.Reader, limit int64, name string) *limitReader {
+	return &limitReader{r: r, left: limit, limit: limit, name: name}
+}
+
+func (l *limitReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("%s is larger than the export's %d-byte limit (--max-export-bytes)", l.name, l.limit)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
 }
