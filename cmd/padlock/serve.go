@@ -45,6 +45,7 @@ Example:
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
 			&cli.IntFlag{Name: "decision-cache", Value: engine.DefaultCacheSize, Usage: "decisions remembered per world (0: evaluate every query)"},
+			&cli.StringFlag{Name: "data-dir", Usage: "keep the documents API's writes in `DIR` across restarts (committed before every 2xx); without it they live in memory only"},
 			&cli.StringFlag{Name: "import-from", Usage: "keep the world in step with the tenant: fetch its Dataverse collections from `https://ORG.crm.dynamics.com`"},
 			&cli.StringFlag{Name: "import-token-file", Usage: "the bearer token for --import-from (`FILE`, reread at each import)"},
 			&cli.StringFlag{Name: "import-connections-url", Usage: "fetch the environment's connections from the admin API (`URL`)"},
@@ -62,6 +63,7 @@ Example:
 				Logger:        slog.New(slog.NewTextHandler(c.App.ErrWriter, nil)),
 				EngineOptions: []engine.Option{engine.WithDecisionCache(c.Int("decision-cache"))},
 				Progress:      meter(c),
+				DataDir:       c.String("data-dir"),
 			}
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usageError("--tls-cert and --tls-key go together")

@@ -121,11 +121,26 @@ func (s docSet) find(k docKey) (validate.Typed, bool) {
 // apply validates a candidate document set as a whole and, only if it is
 // valid, makes it the world. Callers hold s.mu.
 func (s *Server) apply(ctx context.Context, next docSet, source string) diag.List {
+	return s.applyWrites(ctx, next, source, nil, nil)
+}
+
+// applyWrites is apply for the documents API: once the world is valid,
+// the writes are committed to --data-dir before the world changes, so that
+// nothing is acknowledged that a crash could lose, and nothing persisted
+// that the world refused.
+func (s *Server) applyWrites(ctx context.Context, next docSet, source string, writes map[docKey]*validate.Typed, order []docKey) diag.List {
 	eng := s.eng.Load()
 	w, probs := validate.World(next.merged())
 	if w == nil || probs.HasErrors() {
 		s.metrics.validationFailures.WithLabelValues(source).Inc()
 		return probs
+	}
+	if len(order) > 0 {
+		if err := s.durable.save(writes, order); err != nil {
+			s.setHealth(healthDataDir, "the data dir cannot be written: API writes are refused", diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}})
+			return diag.List{{Severity: diag.Error, Document: -1, Message: "not written: the data dir cannot be written: " + err.Error()}}
+		}
+		s.setHealth(healthDataDir, "", nil)
 	}
 	if err := eng.SetWorld(ctx, w); err != nil {
 		return diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}}
@@ -164,7 +179,7 @@ func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 		writes[k] = &typed[i]
 	}
 	s.mu.Lock()
-	probs = s.apply(r.Context(), s.docs.with(writes, order), "api")
+	probs = s.applyWrites(r.Context(), s.docs.with(writes, order), "api", writes, order)
 	s.mu.Unlock()
 	if probs.HasErrors() {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "refused: nothing was written", probs)
@@ -201,7 +216,8 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return
 	}
-	if probs := s.apply(r.Context(), s.docs.with(map[docKey]*validate.Typed{k: nil}, []docKey{k}), "api"); probs.HasErrors() {
+	del := map[docKey]*validate.Typed{k: nil}
+	if probs := s.applyWrites(r.Context(), s.docs.with(del, []docKey{k}), "api", del, []docKey{k}); probs.HasErrors() {
 		writeError(w, http.StatusConflict, "invalid_parameter", "refused: the world without it is invalid", probs)
 		return
 	}

@@ -21,6 +21,7 @@ const (
 	healthFiles   = "files"
 	healthImport  = "import"
 	healthBundles = "bundles"
+	healthDataDir = "data-dir"
 )
 
 // setHealth records one source's state (nil problems: healthy) and
@@ -35,7 +36,7 @@ func (s *Server) setHealth(source, message string, probs diag.List) {
 		s.degraded[source] = healthState{Status: "degraded", Message: message, Errors: probs}
 	}
 	h := healthState{Status: "ok"}
-	for _, src := range []string{healthBundles, healthFiles, healthImport} {
+	for _, src := range []string{healthBundles, healthFiles, healthImport, healthDataDir} {
 		d, ok := s.degraded[src]
 		if !ok {
 			continue

@@ -94,3 +94,40 @@ func TestAFIFOIsSkipped(t *testing.T) {
 		t.Errorf("the other documents must still be read: %d flows", len(s.Engine().World().Flows))
 	}
 }
+
+// TestAPIWritesSurviveARestart: with a data dir, an acknowledged write (and
+// a delete) is there after the server is gone and a new one starts.
+func TestAPIWritesSurviveARestart(t *testing.T) {
+	dataDir := t.TempDir()
+	cfg := Config{Docs: []string{exampleWorld}, DataDir: dataDir}
+	s, ts := newTestServer(t, cfg)
+	share := `{"kind":"Share","flow":"flow-legacy-report","grants":[{"principal":"frank@northwind.example","role":"user"}]}`
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", share); status != 200 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	flow := `{"kind":"DesktopFlow","id":"flow-api","name":"API flow","environment":"northwind-prod","owner":"user:zoe@northwind.example","schemaVersion":"v2","connectionReferences":[],"actions":[]}`
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", flow); status != 200 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	if status, _ := do(t, "DELETE", ts.URL+"/v1/documents/Share/flow-desktop-cleanup", ""); status != 204 {
+		t.Fatalf("delete: %d", status)
+	}
+	ts.Close()
+	if err := s.durable.close(); err != nil { // the process is gone
+		t.Fatal(err)
+	}
+	_, ts2 := newTestServer(t, cfg)
+	ask := func(q string) any {
+		_, d := do(t, "POST", ts2.URL+"/v1/decisions", q)
+		return d["allow"]
+	}
+	if ask(`{"action":"run","principal":"frank@northwind.example","flow":"flow-legacy-report"}`) != true {
+		t.Error("the acknowledged share is lost after a restart")
+	}
+	if ask(`{"action":"edit","principal":"zoe@northwind.example","flow":"flow-api"}`) != true {
+		t.Error("the acknowledged flow is lost after a restart")
+	}
+	if ask(`{"action":"run","principal":"frank@northwind.example","flow":"flow-desktop-cleanup"}`) != false {
+		t.Error("the acknowledged delete is lost after a restart")
+	}
+}

@@ -51,6 +51,10 @@ type Config struct {
 	// EngineOptions are given to every engine the server builds (for
 	// example engine.WithDecisionCache).
 	EngineOptions []engine.Option
+	// DataDir, when set, keeps the documents API's writes across restarts
+	// (an embedded database, fsync'd before every 2xx); without it they
+	// live in memory only, as OPA's do.
+	DataDir string
 	// Import, when set, keeps the world in step with the tenant.
 	Import *ImportConfig
 	// Progress shows the start-up's reading of --docs (nil: silent).
@@ -92,6 +96,7 @@ type Server struct {
 	health   atomic.Pointer[healthState]
 	// degraded holds each unhealthy source's state (guarded by mu).
 	degraded map[string]healthState
+	durable  *apiStore // nil without --data-dir
 	ready    atomic.Bool
 }
 
@@ -109,7 +114,23 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 	if err := s.startPolicies(ctx); err != nil {
 		return nil, err
 	}
+	if cfg.DataDir != "" {
+		st, err := openAPIStore(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		api, order, probs := st.load(s.eng.Load().Validator())
+		if probs.HasErrors() {
+			st.close()
+			return nil, fmt.Errorf("--data-dir %s: %w", cfg.DataDir, probs.Err())
+		}
+		s.durable, s.docs.api, s.docs.order = st, api, order
+		s.log.Info("API writes are kept in the data dir", "dir", cfg.DataDir, "documents", len(order))
+	} else {
+		s.log.Info("API writes live in memory only: a restart loses them (--data-dir keeps them)")
+	}
 	if err := s.loadFiles(ctx); err != nil {
+		s.durable.close()
 		return nil, err
 	}
 	s.ready.Store(true)
@@ -198,6 +219,9 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 	}
 	if err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := s.durable.close(); err != nil {
+		s.log.Warn("closing the data dir", "err", err)
 	}
 	s.log.Info("stopped")
 	return nil
