@@ -36,9 +36,11 @@ func keyOf(t validate.Typed) (docKey, bool) {
 	return docKey{document.Kind(kind), id}, kind != "" && id != ""
 }
 
-// docSet is the documents the world is built from: those read from --docs,
-// with the writes of the documents API applied on top (a write replaces the
-// document of its key; a delete hides it), so that a reload of the files
+// docSet is the documents the world is built from: those read from --docs
+// and imported from the tenant, with the writes of the documents API
+// applied on top (a write replaces the document of its kind and id; a
+// delete hides it; but a Share is the API's share of its flow, beside the
+// files' shares, which it never replaces), so that a reload of the files
 // keeps what the API wrote. Documents are kept as validated against their
 // schemas, so that a write checks only what it brings, then the world's
 // cross-document rules.
@@ -84,7 +86,9 @@ func (s docSet) merged() []validate.Typed {
 	fromFiles := map[docKey]bool{}
 	for _, d := range slices.Concat(s.files, s.imported) {
 		k, ok := keyOf(d)
-		if ok {
+		// Shares of one flow add up across sources: the API's share of a
+		// flow sits beside the files', it does not replace them.
+		if ok && k.Kind != document.KindShare {
 			fromFiles[k] = true
 			if w, written := s.api[k]; written {
 				if w != nil {
@@ -212,6 +216,12 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, written := s.docs.api[k]; !written && k.Kind == document.KindShare {
+		// The API deletes only its own share of a flow; the files' shares
+		// change in their files.
+		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no share of flow %q was written through the API: shares from files change in their files", k.ID), nil)
+		return
+	}
 	if _, ok := s.docs.find(k); !ok {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return

@@ -109,7 +109,11 @@ func TestAPIWritesSurviveARestart(t *testing.T) {
 	if status, body := do(t, "PUT", ts.URL+"/v1/documents", flow); status != 200 {
 		t.Fatalf("put: %d %v", status, body)
 	}
-	if status, _ := do(t, "DELETE", ts.URL+"/v1/documents/Share/flow-desktop-cleanup", ""); status != 204 {
+	gone := strings.Replace(strings.Replace(flow, "flow-api", "flow-gone", 1), "API flow", "Gone", 1)
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", gone); status != 200 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	if status, _ := do(t, "DELETE", ts.URL+"/v1/documents/DesktopFlow/flow-gone", ""); status != 204 {
 		t.Fatalf("delete: %d", status)
 	}
 	ts.Close()
@@ -127,7 +131,35 @@ func TestAPIWritesSurviveARestart(t *testing.T) {
 	if ask(`{"action":"edit","principal":"zoe@northwind.example","flow":"flow-api"}`) != true {
 		t.Error("the acknowledged flow is lost after a restart")
 	}
-	if ask(`{"action":"run","principal":"frank@northwind.example","flow":"flow-desktop-cleanup"}`) != false {
+	if ask(`{"action":"edit","principal":"zoe@northwind.example","flow":"flow-gone"}`) != false {
 		t.Error("the acknowledged delete is lost after a restart")
+	}
+}
+
+// TestSharesAddUpAcrossSources: a PUT of a Share adds the API's grants to
+// the flow's shares from files (it used to replace them, revoking every
+// other grant); a DELETE removes only the API's share.
+func TestSharesAddUpAcrossSources(t *testing.T) {
+	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	allow := func(q string) any {
+		_, d := do(t, "POST", ts.URL+"/v1/decisions", q)
+		return d["allow"]
+	}
+	frank := `{"action":"run","principal":"frank@northwind.example","flow":"flow-invoice-sync"}`
+	zoe := `{"action":"run","principal":"zoe@northwind.example","flow":"flow-invoice-sync"}`
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", `{"kind":"Share","flow":"flow-invoice-sync","grants":[{"principal":"zoe@northwind.example","role":"user"}]}`); status != 200 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	if allow(zoe) != true || allow(frank) != true {
+		t.Errorf("after the PUT: zoe %v (the API's grant), frank %v (the file's grant): both must hold", allow(zoe), allow(frank))
+	}
+	if status, _ := do(t, "DELETE", ts.URL+"/v1/documents/Share/flow-invoice-sync", ""); status != 204 {
+		t.Fatalf("delete: %d", status)
+	}
+	if allow(zoe) != false || allow(frank) != true {
+		t.Errorf("after the DELETE: zoe %v, frank %v: only the API's grant goes", allow(zoe), allow(frank))
+	}
+	if status, _ := do(t, "DELETE", ts.URL+"/v1/documents/Share/flow-vendor-onboarding", ""); status != 404 {
+		t.Errorf("a DELETE of a share only files hold: %d, want 404", status)
 	}
 }
