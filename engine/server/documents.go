@@ -77,34 +77,30 @@ func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
 	return next
 }
 
-// merged lists the documents in order: files, then imported ones (each
-// replaced or hidden by an API write of its key), then documents only the
-// API wrote. A document both the files and the import define is a
-// duplicate the world's checks refuse.
+// merged lists the documents in order: files, then imported ones, then
+// the API's. Each document belongs to its source: the API never overrides
+// nor hides what the files or the import define, and a document that two
+// sources both define is a duplicate the world's checks refuse, naming
+// both (a conflict in the write's answer, or on /health after a reload).
 func (s docSet) merged() []validate.Typed {
 	out := make([]validate.Typed, 0, len(s.files)+len(s.imported)+len(s.api))
-	fromFiles := map[docKey]bool{}
-	for _, d := range slices.Concat(s.files, s.imported) {
-		k, ok := keyOf(d)
-		// Shares of one flow add up across sources: the API's share of a
-		// flow sits beside the files', it does not replace them.
-		if ok && k.Kind != document.KindShare {
-			fromFiles[k] = true
-			if w, written := s.api[k]; written {
-				if w != nil {
-					out = append(out, *w)
-				}
-				continue
-			}
-		}
-		out = append(out, d)
-	}
+	out = append(append(out, s.files...), s.imported...)
 	for _, k := range s.order {
-		if w := s.api[k]; w != nil && !fromFiles[k] {
+		if w := s.api[k]; w != nil {
 			out = append(out, *w)
 		}
 	}
 	return out
+}
+
+// fromSources reports whether the files or the import define the key.
+func (s docSet) fromSources(k docKey) bool {
+	for _, d := range slices.Concat(s.files, s.imported) {
+		if dk, ok := keyOf(d); ok && dk == k {
+			return true
+		}
+	}
+	return false
 }
 
 func (s docSet) find(k docKey) (validate.Typed, bool) {
@@ -220,6 +216,10 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		// The API deletes only its own share of a flow; the files' shares
 		// change in their files.
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no share of flow %q was written through the API: shares from files change in their files", k.ID), nil)
+		return
+	}
+	if own, written := s.docs.api[k]; (!written || own == nil) && s.docs.fromSources(k) {
+		writeError(w, http.StatusConflict, "resource_conflict", fmt.Sprintf("%s %q is defined by the files or the import: change it there, the documents API deletes only what it wrote", k.Kind, k.ID), nil)
 		return
 	}
 	if _, ok := s.docs.find(k); !ok {

@@ -163,3 +163,20 @@ func TestSharesAddUpAcrossSources(t *testing.T) {
 		t.Errorf("a DELETE of a share only files hold: %d, want 404", status)
 	}
 }
+
+// TestNoSilentOverride: a document the files define cannot be replaced or
+// hidden through the API: the write is refused as a conflict naming both.
+func TestNoSilentOverride(t *testing.T) {
+	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	flow := `{"kind":"DesktopFlow","id":"flow-invoice-sync","name":"Hijacked","environment":"northwind-prod","owner":"user:mallory@northwind.example","schemaVersion":"v2","connectionReferences":[],"actions":[]}`
+	status, body := do(t, "PUT", ts.URL+"/v1/documents", flow)
+	if status != 400 || !strings.Contains(toString(body), `duplicate DesktopFlow id \"flow-invoice-sync\"`) || !strings.Contains(toString(body), "flows.yaml") {
+		t.Errorf("a PUT over a file's flow: %d %v", status, toString(body))
+	}
+	if _, d := do(t, "POST", ts.URL+"/v1/decisions", `{"action":"edit","principal":"mallory@northwind.example","flow":"flow-invoice-sync"}`); d["allow"] != false {
+		t.Errorf("the refused write took effect: %v", d)
+	}
+	if status, body := do(t, "DELETE", ts.URL+"/v1/documents/Team/team:finance", ""); status != 409 || !strings.Contains(toString(body), "defined by the files") {
+		t.Errorf("a DELETE of a file's team: %d %v", status, toString(body))
+	}
+}
