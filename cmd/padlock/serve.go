@@ -45,6 +45,8 @@ Example:
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
 			&cli.IntFlag{Name: "decision-cache", Value: engine.DefaultCacheSize, Usage: "decisions remembered per world (0: evaluate every query)"},
+			&cli.DurationFlag{Name: "docs-rescan", Value: 30 * time.Second, Usage: "rescan --docs this often for changes the watcher missed (a replaced folder, a flipped symlink); 0 or less: never"},
+			&cli.DurationFlag{Name: "docs-settle", Value: 300 * time.Millisecond, Usage: "apply a change of --docs only once the files stay unchanged this long (no half-written file is served)"},
 			&cli.StringFlag{Name: "data-dir", Usage: "keep the documents API's writes in `DIR` across restarts (committed before every 2xx); without it they live in memory only"},
 			&cli.StringFlag{Name: "import-from", Usage: "keep the world in step with the tenant: fetch its Dataverse collections from `https://ORG.crm.dynamics.com`"},
 			&cli.StringFlag{Name: "import-token-file", Usage: "the bearer token for --import-from (`FILE`, reread at each import)"},
@@ -64,6 +66,8 @@ Example:
 				EngineOptions: []engine.Option{engine.WithDecisionCache(c.Int("decision-cache"))},
 				Progress:      meter(c),
 				DataDir:       c.String("data-dir"),
+				DocsRescan:    rescanFlag(c.Duration("docs-rescan")),
+				DocsSettle:    c.Duration("docs-settle"),
 			}
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usageError("--tls-cert and --tls-key go together")
@@ -105,4 +109,12 @@ Example:
 			return nil
 		},
 	}
+}
+
+// rescanFlag maps --docs-rescan 0 (never) to the server's "negative: never".
+func rescanFlag(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }

@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,130 @@ func TestNoSilentOverride(t *testing.T) {
 	}
 	if status, body := do(t, "DELETE", ts.URL+"/v1/documents/Team/team:finance", ""); status != 409 || !strings.Contains(toString(body), "defined by the files") {
 		t.Errorf("a DELETE of a file's team: %d %v", status, toString(body))
+	}
+}
+
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if ok() {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("timed out waiting for %s", what)
+}
+
+// runServer runs the watcher of a server over dir until the test ends.
+func runServer(t *testing.T, cfg Config) (*Server, string) {
+	t.Helper()
+	cfg.Logger = quiet()
+	s, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := s.Listen()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = s.Run(ctx, ln) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return s, "http://" + ln.Addr().String()
+}
+
+// TestAReplacedFolderIsSeen: a deploy tool replaces the documents folder
+// (rm -rf docs && cp -r new docs); the watch on the old folder is gone, but
+// the rescan sees the new one and re-watches it, and a later edit is seen.
+func TestAReplacedFolderIsSeen(t *testing.T) {
+	root := t.TempDir()
+	docs := filepath.Join(root, "docs")
+	if err := os.CopyFS(docs, os.DirFS(exampleWorld)); err != nil {
+		t.Fatal(err)
+	}
+	_, url := runServer(t, Config{Addr: "127.0.0.1:0", Docs: []string{docs}, DocsRescan: 200 * time.Millisecond, DocsSettle: 100 * time.Millisecond})
+	frank := `{"action":"run","principal":"frank@northwind.example","flow":"flow-desktop-cleanup"}`
+	allow := func() any { _, d := do(t, "POST", url+"/v1/decisions", frank); return d["allow"] }
+	if allow() != true {
+		t.Fatal("frank runs desktop cleanup at start")
+	}
+	next := filepath.Join(root, "next")
+	if err := os.CopyFS(next, os.DirFS(exampleWorld)); err != nil {
+		t.Fatal(err)
+	}
+	shares, _ := os.ReadFile(filepath.Join(next, "shares.yaml"))
+	cut := strings.Index(string(shares), "---\nkind: Share\nflow: flow-desktop-cleanup")
+	if cut < 0 {
+		t.Fatal("the example's shares changed: this test cuts the desktop cleanup share")
+	}
+	writeFile(t, filepath.Join(next, "shares.yaml"), string(shares[:cut]))
+	if err := os.RemoveAll(docs); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(next, docs); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the replaced folder's revoked share to take effect", func() bool { return allow() == false })
+	// A later edit in the new folder is seen too: the folder is watched again.
+	writeFile(t, filepath.Join(docs, "shares.yaml"), string(shares))
+	eventually(t, "an edit in the replaced folder to take effect", func() bool { return allow() == true })
+}
+
+// TestAHalfWrittenFileIsNeverServed: a file written in slow pieces, cut
+// between YAML items, never makes a decision that neither the old nor the
+// new world gives.
+func TestAHalfWrittenFileIsNeverServed(t *testing.T) {
+	docs := t.TempDir()
+	flow := "kind: DesktopFlow\nid: f\nname: F\nenvironment: e\nowner: user:o@x.example\nschemaVersion: v2\nconnectionReferences:\n  - {logicalName: r, connector: shared_sql, owner: user:o@x.example, embedded: false}\nactions: []\n"
+	share := "---\nkind: Share\nflow: f\ngrants:\n  - {principal: user:u@x.example, role: user}\n"
+	writeFile(t, filepath.Join(docs, "world.yaml"), flow+share)
+	_, url := runServer(t, Config{Addr: "127.0.0.1:0", Docs: []string{docs}, DocsRescan: 100 * time.Millisecond, DocsSettle: 400 * time.Millisecond})
+	invoke := `{"action":"invoke","mode":"unattended","principal":"user:o@x.example","flow":"f"}`
+	// Old and new world: the flow is shared and a reference is not
+	// embedded, so the invoke is denied. The flow alone (the first piece)
+	// is not shared: the invoke would be allowed.
+	stop := make(chan struct{})
+	seen := make(chan string, 1)
+	go func() {
+		for {
+			select {
+			case <-stop:
+				close(seen)
+				return
+			default:
+			}
+			if _, d := do(t, "POST", url+"/v1/decisions", invoke); d["allow"] == true {
+				seen <- "allowed"
+				close(seen)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}()
+	for round := range 3 {
+		f, err := os.Create(filepath.Join(docs, "world.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString(flow)
+		f.Sync()
+		time.Sleep(250 * time.Millisecond) // a slow writer, cut between YAML items
+		f.WriteString(share + fmt.Sprintf("# round %d\n", round))
+		f.Close()
+		time.Sleep(250 * time.Millisecond)
+	}
+	time.Sleep(800 * time.Millisecond)
+	close(stop)
+	if v := <-seen; v != "" {
+		t.Fatal("a half-written file was served: the invoke was allowed")
 	}
 }

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -88,58 +90,111 @@ func (s *Server) settle(source string, probs diag.List, documents int) diag.List
 	return probs
 }
 
-// watch reloads on SIGHUP and when a watched document folder or file
-// changes (debounced, so an editor's burst of writes is one reload).
+// watch reloads on SIGHUP and when the documents change: fsnotify events
+// (debounced), and a periodic rescan that catches whatever the watcher
+// missed (a folder replaced by a deploy tool, a symlink flipped, a new
+// subfolder, a permission fixed). A change is applied only once the files
+// stay the same across the settle interval, so that a file written slowly,
+// or cut between YAML items, is never served half-written. Watches are
+// re-established after every rescan.
 func (s *Server) watch(ctx context.Context) {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
 	var events <-chan fsnotify.Event
+	var watcher *fsnotify.Watcher
 	if len(s.cfg.Docs) > 0 {
 		if w, err := fsnotify.NewWatcher(); err != nil {
-			s.log.Warn("cannot watch documents; SIGHUP still reloads", "err", err)
+			s.log.Warn("cannot watch documents; the rescan and SIGHUP still reload", "err", err)
 		} else {
 			defer w.Close()
-			// A folder that cannot be watched still reloads on SIGHUP; say so
-			// rather than let its changes go unnoticed.
-			watch := func(dir string) {
-				if err := w.Add(dir); err != nil {
-					s.log.Warn("cannot watch a document folder; SIGHUP still reloads it", "folder", dir, "err", err)
-				}
-			}
-			for _, p := range s.cfg.Docs {
-				if info, err := os.Stat(p); err == nil && !info.IsDir() {
-					watch(filepath.Dir(p))
-					continue
-				}
-				_ = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
-					if err != nil {
-						s.log.Warn("cannot watch under a document folder; SIGHUP still reloads it", "path", path, "err", err)
-					} else if d.IsDir() {
-						watch(path)
-					}
-					return nil
-				})
-			}
-			events = w.Events
+			watcher, events = w, w.Events
+			s.rewatch(watcher)
 		}
 	}
-	var debounce <-chan time.Time
+	var rescan <-chan time.Time
+	if len(s.cfg.Docs) > 0 && s.cfg.DocsRescan > 0 {
+		t := time.NewTicker(s.cfg.DocsRescan)
+		defer t.Stop()
+		rescan = t.C
+	}
+	last := fingerprint(s.cfg.Docs)
+	var settle <-chan time.Time
+	pending := ""
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-hup:
 			s.Reload(ctx)
-		case ev := <-events:
-			if ev.Has(fsnotify.Chmod) && !ev.Has(fsnotify.Write) {
+			last = fingerprint(s.cfg.Docs)
+		case <-events:
+			pending, settle = fingerprint(s.cfg.Docs), time.After(s.cfg.DocsSettle)
+		case <-rescan:
+			s.rewatch(watcher)
+			if fp := fingerprint(s.cfg.Docs); fp != last && settle == nil {
+				pending, settle = fp, time.After(s.cfg.DocsSettle)
+			}
+		case <-settle:
+			settle = nil
+			fp := fingerprint(s.cfg.Docs)
+			if fp != pending { // still being written: wait until it stays put
+				pending, settle = fp, time.After(s.cfg.DocsSettle)
 				continue
 			}
-			debounce = time.After(200 * time.Millisecond)
-		case <-debounce:
-			debounce = nil
-			s.Reload(ctx)
+			if fp != last {
+				s.Reload(ctx)
+				last = fp
+			}
+			s.rewatch(watcher)
 		}
 	}
+}
+
+// rewatch (re)adds a watch on every folder under --docs: a folder that was
+// replaced, or created since, is watched again. fsnotify ignores a folder
+// it watches already.
+func (s *Server) rewatch(w *fsnotify.Watcher) {
+	if w == nil {
+		return
+	}
+	for _, p := range s.cfg.Docs {
+		if info, err := os.Stat(p); err == nil && !info.IsDir() {
+			_ = w.Add(filepath.Dir(p))
+			continue
+		}
+		_ = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+			if err == nil && d.IsDir() {
+				if err := w.Add(path); err != nil {
+					s.log.Warn("cannot watch a document folder; the rescan still reloads it", "folder", path, "err", err)
+				}
+			}
+			return nil
+		})
+	}
+}
+
+// fingerprint says what the document files are now: every path under
+// --docs (symlinks followed) with its size, modification time and mode. A
+// change in any is a change to reload; the same fingerprint across the
+// settle interval means the writers are done.
+func fingerprint(paths []string) string {
+	var b strings.Builder
+	for _, p := range paths {
+		files, err := load.Files(p)
+		if err != nil {
+			fmt.Fprintf(&b, "%s: %v\n", p, err)
+			continue
+		}
+		for _, f := range files {
+			info, err := os.Stat(f)
+			if err != nil {
+				fmt.Fprintf(&b, "%s: %v\n", f, err)
+				continue
+			}
+			fmt.Fprintf(&b, "%s %d %d %v\n", f, info.Size(), info.ModTime().UnixNano(), info.Mode())
+		}
+	}
+	return b.String()
 }

@@ -51,6 +51,10 @@ type Config struct {
 	// EngineOptions are given to every engine the server builds (for
 	// example engine.WithDecisionCache).
 	EngineOptions []engine.Option
+	// DocsRescan rescans --docs for changes the watcher missed (default
+	// 30 s; negative: never). DocsSettle is how long the files must stay
+	// unchanged before a change is applied (default 300 ms).
+	DocsRescan, DocsSettle time.Duration
 	// DataDir, when set, keeps the documents API's writes across restarts
 	// (an embedded database, fsync'd before every 2xx); without it they
 	// live in memory only, as OPA's do.
@@ -67,6 +71,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 1 << 20
+	}
+	if c.DocsRescan == 0 {
+		c.DocsRescan = 30 * time.Second
+	}
+	if c.DocsSettle <= 0 {
+		c.DocsSettle = 300 * time.Millisecond
 	}
 	if c.MaxJSONDepth <= 0 {
 		c.MaxJSONDepth = 64
