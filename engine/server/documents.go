@@ -244,3 +244,59 @@ func pathKey(w http.ResponseWriter, r *http.Request) (docKey, bool) {
 	}
 	return docKey{kind, r.PathValue("id")}, true
 }
+
+// listedDocument is one document of GET /v1/documents, with its source.
+type listedDocument struct {
+	Kind   document.Kind `json:"kind"`
+	ID     string        `json:"id"`
+	Source string        `json:"source"` // files, import or api
+	File   string        `json:"file,omitempty"`
+	Doc    any           `json:"document"`
+}
+
+// handleListDocuments is GET /v1/documents?kind=&source=: the documents
+// the world is built from, each with the source that defines it.
+func (s *Server) handleListDocuments(w http.ResponseWriter, r *http.Request) {
+	var kind document.Kind
+	if k := r.URL.Query().Get("kind"); k != "" {
+		var ok bool
+		if kind, ok = document.ParseKind(k); !ok {
+			writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, fmt.Sprintf("unknown kind %q", k), nil)
+			return
+		}
+	}
+	source := r.URL.Query().Get("source")
+	switch source {
+	case "", "files", "import", "api":
+	default:
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, fmt.Sprintf("unknown source %q: want files, import or api", source), nil)
+		return
+	}
+	s.mu.Lock()
+	docs := s.docs
+	s.mu.Unlock()
+	out := []listedDocument{}
+	add := func(src string, t validate.Typed) {
+		k, ok := keyOf(t)
+		if !ok || (kind != "" && k.Kind != kind) || (source != "" && source != src) {
+			return
+		}
+		file := ""
+		if src != "api" {
+			file = t.Source.File
+		}
+		out = append(out, listedDocument{Kind: k.Kind, ID: k.ID, Source: src, File: file, Doc: t.Source.Value})
+	}
+	for _, t := range docs.files {
+		add("files", t)
+	}
+	for _, t := range docs.imported {
+		add("import", t)
+	}
+	for _, k := range docs.order {
+		if t := docs.api[k]; t != nil {
+			add("api", *t)
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"result": out})
+}

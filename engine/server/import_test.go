@@ -306,3 +306,30 @@ func TestAHalfWrittenFileIsNeverServed(t *testing.T) {
 		t.Fatal("a half-written file was served: the invoke was allowed")
 	}
 }
+
+func TestListDocumentsWithTheirSource(t *testing.T) {
+	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", `{"kind":"Share","flow":"flow-invoice-sync","grants":[{"principal":"zoe@northwind.example","role":"user"}]}`); status != 200 {
+		t.Fatalf("put: %d %v", status, body)
+	}
+	_, body := do(t, "GET", ts.URL+"/v1/documents?kind=share", "")
+	list := body["result"].([]any)
+	sources := map[string]int{}
+	for _, d := range list {
+		m := d.(map[string]any)
+		sources[m["source"].(string)]++
+		if m["kind"] != "Share" {
+			t.Errorf("kind=share listed %v", m["kind"])
+		}
+	}
+	if sources["files"] != 3 || sources["api"] != 1 {
+		t.Errorf("shares by source: %v, want 3 from files and 1 from the API", sources)
+	}
+	_, body = do(t, "GET", ts.URL+"/v1/documents?source=api", "")
+	if n := len(body["result"].([]any)); n != 1 {
+		t.Errorf("source=api: %d documents", n)
+	}
+	if status, _ := do(t, "GET", ts.URL+"/v1/documents?source=elsewhere", ""); status != 400 {
+		t.Errorf("an unknown source: %d", status)
+	}
+}

@@ -161,6 +161,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/lists/flows", s.handleListFlows)
 	mux.HandleFunc("GET /report", s.handleReport)
 	mux.HandleFunc("PUT /v1/documents", s.handlePutDocuments)
+	mux.HandleFunc("GET /v1/documents", s.handleListDocuments)
 	mux.HandleFunc("GET /v1/documents/{kind}/{id}", s.handleGetDocument)
 	mux.HandleFunc("DELETE /v1/documents/{kind}/{id}", s.handleDeleteDocument)
 	mux.HandleFunc("GET /health", s.handleHealth)
