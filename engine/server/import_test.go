@@ -333,3 +333,25 @@ func TestListDocumentsWithTheirSource(t *testing.T) {
 		t.Errorf("an unknown source: %d", status)
 	}
 }
+
+// TestServesWhileTheBundleServerIsDown: with a bundle server that cannot
+// be reached, the sidecar still starts and answers /health (200, degraded;
+// 500 with ?bundles, as OPA), and denies every decision until a bundle is
+// activated.
+func TestServesWhileTheBundleServerIsDown(t *testing.T) {
+	start := time.Now()
+	_, url := runServer(t, Config{Addr: "127.0.0.1:0", Bundle: "http://127.0.0.1:9/bundles/padlock.tar.gz", Docs: []string{exampleWorld}})
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("start took %v", took)
+	}
+	if status, h := do(t, "GET", url+"/health", ""); status != 200 || h["status"] != "degraded" || !strings.Contains(toString(h), "waiting for the first bundle") {
+		t.Errorf("/health: %d %v", status, h)
+	}
+	if status, _ := do(t, "GET", url+"/health?bundles", ""); status != 500 {
+		t.Errorf("/health?bundles: %d, want 500", status)
+	}
+	status, d := do(t, "POST", url+"/v1/decisions", `{"action":"run","principal":"frank@northwind.example","flow":"flow-invoice-sync"}`)
+	if status != 500 || d["allow"] != false || !strings.Contains(toString(d), "no bundle has been activated") {
+		t.Errorf("a decision before any bundle: %d %v", status, d)
+	}
+}

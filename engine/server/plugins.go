@@ -27,9 +27,6 @@ const bundleName = "padlock"
 
 const bundleProblem = "the active bundle has no " + engine.DecisionQuery + "; the previous policies keep serving"
 
-// activationTimeout bounds how long start waits for the first bundle.
-const activationTimeout = 60 * time.Second
-
 // startPolicies builds the first engine: from the built-in policies, or,
 // with --bundle or --config, through OPA's plugin manager, whose bundle
 // plugin downloads, verifies and activates bundles (a bad or tampered one
@@ -90,6 +87,19 @@ func (s *Server) startPolicies(ctx context.Context) error {
 		}
 		s.eng.Store(eng)
 	}
+	if hasBundles {
+		// Until the first bundle is activated, every decision is denied
+		// (EVAL_ERROR), but the server listens and /health answers, as
+		// OPA's does: a bundle server that is down must not fail liveness
+		// probes. /health?bundles says 500 until then.
+		boot, err := bootEngine(ctx, s.cfg.EngineOptions)
+		if err != nil {
+			return err
+		}
+		s.eng.Store(boot)
+		s.booting.Store(true)
+		s.setHealth(healthBundles, "waiting for the first bundle: every decision is denied until one is activated", nil)
+	}
 	if err := m.Start(ctx); err != nil {
 		return fmt.Errorf("start OPA plugins: %w", err)
 	}
@@ -98,12 +108,33 @@ func (s *Server) startPolicies(ctx context.Context) error {
 	}
 	select {
 	case <-activated:
-		return nil
 	case <-ctx.Done():
 		return ctx.Err()
-	case <-time.After(activationTimeout):
-		return fmt.Errorf("no bundle was activated within %s: %v", activationTimeout, pluginProblems(m))
+	case <-time.After(firstBundleWait):
+		s.log.Warn("no bundle activated yet: serving, and denying every decision until one is", "problems", fmt.Sprint(pluginProblems(m)))
 	}
+	return nil
+}
+
+// firstBundleWait is how long start waits for the first bundle before it
+// listens anyway (denying until one comes).
+const firstBundleWait = 5 * time.Second
+
+// bootModule is the policy before any bundle: deny, saying why.
+const bootModule = `package padlock.authz
+
+decision := {
+	"allow": false,
+	"role": "none",
+	"reasons": [{"code": "EVAL_ERROR", "message": "no bundle has been activated yet: every decision is denied"}],
+	"connections": [],
+	"byocDialog": false,
+	"remedies": [],
+}
+`
+
+func bootEngine(ctx context.Context, opts []engine.Option) (*engine.Engine, error) {
+	return engine.New(ctx, append(opts, engine.WithModules([]engine.Module{{Name: "boot.rego", Source: bootModule}}))...)
 }
 
 // activate builds an engine on the manager's newly compiled policies and
@@ -114,7 +145,7 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	defer s.mu.Unlock()
 	c := s.manager.GetCompiler()
 	if len(c.GetRules(ast.MustParseRef(engine.DecisionQuery))) == 0 {
-		if s.eng.Load() == nil {
+		if s.booting.Load() {
 			return false // the manager's first, empty compiler: no bundle yet
 		}
 		s.log.Error("the active bundle has no " + engine.DecisionQuery + "; the previous policies keep serving")
@@ -135,6 +166,12 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	}
 	s.eng.Store(eng)
 	s.setHealth(healthBundles, "", nil)
+	if s.booting.Swap(false) {
+		// The documents were read before any policy: read them again, so
+		// that what the policies decide about them (a dump's access
+		// rights) comes from the bundle.
+		go s.Reload(ctx)
+	}
 	s.metrics.bundleActivations.Inc()
 	s.log.Info("bundle activated")
 	return true

@@ -108,6 +108,8 @@ type Server struct {
 	degraded map[string]healthState
 	durable  *apiStore // nil without --data-dir
 	ready    atomic.Bool
+	// booting: no bundle activated yet; the engine denies everything.
+	booting atomic.Bool
 }
 
 // New loads the policies and documents. An invalid document set at start
