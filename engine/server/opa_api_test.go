@@ -137,3 +137,19 @@ func TestBrowsersOfOtherSitesAreRefused(t *testing.T) {
 		t.Errorf("/health: %v %v", resp, err)
 	}
 }
+
+func TestDuplicateKey(t *testing.T) {
+	for body, want := range map[string]string{
+		`{"a":1,"b":2}`:                       "",
+		`{"a":1,"a":2}`:                       "a",
+		`{"a":{"b":1},"a":2}`:                 "a",
+		`{"a":{"b":1,"b":2}}`:                 "b",
+		`[{"x":[1,{"y":1}],"x":0}]`:           "x",
+		`{"a":[{"k":1},{"k":2}],"b":{"k":1}}`: "",
+		`{"a":{},"b":[],"c":{"d":{}},"e":1}`:  "",
+	} {
+		if got, err := duplicateKey([]byte(body)); err != nil || got != want {
+			t.Errorf("%s: got %q %v, want %q", body, got, err, want)
+		}
+	}
+}

@@ -37,6 +37,9 @@ func duplicateKey(body []byte) (string, error) {
 		if top != nil && top.object && top.key {
 			if d, ok := tok.(json.Delim); ok && d == '}' {
 				stack = stack[:len(stack)-1]
+				if len(stack) > 0 && stack[len(stack)-1].object {
+					stack[len(stack)-1].key = true // the object was a value: a key comes next
+				}
 				continue
 			}
 			k, _ := tok.(string)
