@@ -103,13 +103,14 @@ func (s *Server) watch(ctx context.Context) {
 	defer signal.Stop(hup)
 
 	var events <-chan fsnotify.Event
+	var watchErrors <-chan error
 	var watcher *fsnotify.Watcher
 	if len(s.cfg.Docs) > 0 {
 		if w, err := fsnotify.NewWatcher(); err != nil {
 			s.log.Warn("cannot watch documents; the rescan and SIGHUP still reload", "err", err)
 		} else {
 			defer w.Close()
-			watcher, events = w, w.Events
+			watcher, events, watchErrors = w, w.Events, w.Errors
 			s.rewatch(watcher)
 		}
 	}
@@ -130,6 +131,11 @@ func (s *Server) watch(ctx context.Context) {
 			s.Reload(ctx)
 			last = fingerprint(s.cfg.Docs)
 		case <-events:
+			pending, settle = fingerprint(s.cfg.Docs), time.After(s.cfg.DocsSettle)
+		case err := <-watchErrors:
+			// A lost event (the kernel's queue overflowed, say): the next
+			// rescan catches up, but look now.
+			s.log.Warn("the document watcher reported an error; rescanning", "err", err)
 			pending, settle = fingerprint(s.cfg.Docs), time.After(s.cfg.DocsSettle)
 		case <-rescan:
 			s.rewatch(watcher)
