@@ -60,11 +60,11 @@ type Finding struct {
 	Message  string `json:"message"`
 }
 
-// Cell is what one principal may do with one flow.
+// Cell is what one principal may do with one flow; there is a cell only
+// for a principal who may run it.
 type Cell struct {
 	Role string   `json:"role"`
 	Via  []string `json:"via"`
-	Run  bool     `json:"run"`
 	// Plan says where a console run gets each connection, in one line.
 	Plan string `json:"plan,omitempty"`
 	BYOC bool   `json:"byoc"`
@@ -152,7 +152,7 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow, 
 			index[p.Principal] = i
 			d.Principals = append(d.Principals, p.Principal)
 		}
-		cell := &Cell{Role: p.Role, Via: p.Via, Run: true, Plan: render.PlanLine(p.Connections), Invoke: canInvoke[p.Principal]}
+		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: canInvoke[p.Principal]}
 		for _, c := range p.Connections {
 			if c.Source == "byoc" {
 				cell.BYOC = true

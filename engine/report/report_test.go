@@ -201,7 +201,7 @@ func TestLargeReportOpensQuickly(t *testing.T) {
 		f := report.Flow{ID: fmt.Sprintf("flow-%05d", i), Name: fmt.Sprintf("Flow %d", i), Environment: envs[i%5], Schema: "v2", Cells: map[string]*report.Cell{},
 			References: []report.Reference{{Name: "ref", Connector: "shared_sql", Owner: d.Principals[i%1000], Embedded: i%3 == 0}}, Startable: i%3 == 0}
 		for k := range 25 {
-			f.Cells[fmt.Sprint((i+k*37)%1000)] = &report.Cell{Role: "user", Via: []string{"share"}, Run: true, Plan: "ref: byoc conn (1 candidate)", BYOC: true, Invoke: false,
+			f.Cells[fmt.Sprint((i+k*37)%1000)] = &report.Cell{Role: "user", Via: []string{"share"}, Plan: "ref: byoc conn (1 candidate)", BYOC: true, Invoke: false,
 				Why: []string{"CONSOLE_ONLY: run-only users may only run it from the console"}}
 		}
 		d.Flows = append(d.Flows, f)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -107,7 +108,7 @@ func (a *apiStore) load(v *validate.Validator) (map[docKey]*validate.Typed, []do
 				probs = append(probs, diag.Problem{Severity: diag.Error, File: "data-dir", Document: -1, Pointer: string(k), Message: "unreadable record: " + err.Error()})
 				return nil
 			}
-			kind, id, _ := cut(string(k))
+			kind, id, _ := strings.Cut(string(k), "/")
 			entries = append(entries, entry{docKey{document.Kind(kind), id}, rec})
 			return nil
 		})
@@ -145,13 +146,4 @@ func (a *apiStore) close() error {
 		return nil
 	}
 	return a.db.Close()
-}
-
-func cut(s string) (string, string, bool) {
-	for i := 0; i < len(s); i++ {
-		if s[i] == '/' {
-			return s[:i], s[i+1:], true
-		}
-	}
-	return s, "", false
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -68,14 +69,6 @@ func New(t testing.TB, dir string, o Options) *Server {
 		sets[name] = prev
 	}
 	s := &Server{seen: map[string]int{}}
-	in := func(list []string, set string) bool {
-		for _, x := range list {
-			if x == set {
-				return true
-			}
-		}
-		return false
-	}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		set := strings.TrimPrefix(r.URL.Path, "/api/data/v9.2/")
 		set = strings.TrimPrefix(set, "/")
@@ -89,14 +82,14 @@ func New(t testing.TB, dir string, o Options) *Server {
 			return
 		}
 		switch {
-		case in(o.Fail, set):
+		case slices.Contains(o.Fail, set):
 			http.Error(w, `{"error":{"message":"boom"}}`, http.StatusInternalServerError)
 			return
-		case in(o.Throttle, set) && n == 1:
+		case slices.Contains(o.Throttle, set) && n == 1:
 			w.Header().Set("Retry-After", "0")
 			http.Error(w, "throttled", http.StatusTooManyRequests)
 			return
-		case in(o.Unavailable, set) && n == 1:
+		case slices.Contains(o.Unavailable, set) && n == 1:
 			http.Error(w, "unavailable", http.StatusServiceUnavailable)
 			return
 		}
