@@ -116,26 +116,15 @@ func applyChange(docs []validate.Typed, op string, t validate.Typed) []validate.
 		}
 		return out
 	}
-	id := docID(t.Value)
-	out := slices.DeleteFunc(slices.Clone(docs), func(d validate.Typed) bool { return d.Kind == t.Kind && docID(d.Value) == id })
+	_, id, _ := document.KeyOf(t.Value)
+	out := slices.DeleteFunc(slices.Clone(docs), func(d validate.Typed) bool {
+		kind, did, _ := document.KeyOf(d.Value)
+		return kind == t.Kind && did == id
+	})
 	if op == "put" {
 		out = append(out, t)
 	}
 	return out
-}
-
-func docID(v any) string {
-	switch d := v.(type) {
-	case document.DesktopFlow:
-		return d.ID
-	case document.Team:
-		return d.ID
-	case document.Connection:
-		return d.ID
-	case document.RoleAssignment:
-		return d.ID
-	}
-	return ""
 }
 
 // differences says what a change did to a decision.

@@ -140,3 +140,22 @@ func ShortConnector(id string) string {
 	}
 	return id
 }
+
+// KeyOf names a typed document where documents are replaced by key (the
+// documents API, a what-if): its kind and id, a Share by the flow it
+// shares. ok is false for a value that is no document.
+func KeyOf(v any) (kind Kind, id string, ok bool) {
+	switch d := v.(type) {
+	case DesktopFlow:
+		return KindDesktopFlow, d.ID, true
+	case Share:
+		return KindShare, d.Flow, true
+	case Team:
+		return KindTeam, d.ID, true
+	case Connection:
+		return KindConnection, d.ID, true
+	case RoleAssignment:
+		return KindRoleAssignment, d.ID, true
+	}
+	return "", "", false
+}

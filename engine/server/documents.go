@@ -23,17 +23,8 @@ type docKey struct {
 }
 
 func keyOf(t validate.Typed) (docKey, bool) {
-	m, ok := t.Source.Value.(map[string]any)
-	if !ok {
-		return docKey{}, false
-	}
-	kind, _ := m["kind"].(string)
-	field := "id"
-	if document.Kind(kind) == document.KindShare {
-		field = "flow"
-	}
-	id, _ := m[field].(string)
-	return docKey{document.Kind(kind), id}, kind != "" && id != ""
+	kind, id, ok := document.KeyOf(t.Value)
+	return docKey{kind, id}, ok && id != ""
 }
 
 // docSet is the documents the world is built from: those read from --docs
