@@ -46,6 +46,16 @@ func policiesFlag() *cli.StringFlag {
 	return &cli.StringFlag{Name: "policies", Usage: "evaluate the .rego files under `DIR` instead of the built-in policies"}
 }
 
+// formatOf reads --format as decisions and problems are written: json or
+// text; a bad name is a usage error.
+func formatOf(c *cli.Context) (render.Format, error) {
+	f, err := render.ParseFormat(c.String("format"))
+	if err != nil {
+		return "", usageError("%v", err)
+	}
+	return f, nil
+}
+
 func formatFlag(def string) *cli.StringFlag {
 	return &cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: def, Usage: "output format: json or text"}
 }
@@ -82,9 +92,9 @@ Example:
 			&cli.StringFlag{Name: "what-if", Usage: "decide also over the documents changed by `FILE` (a JSON or YAML list of {op: put|delete, document}); nothing is written"},
 		},
 		Action: func(c *cli.Context) error {
-			format, err := render.ParseFormat(c.String("format"))
+			format, err := formatOf(c)
 			if err != nil {
-				return usageError("%v", err)
+				return err
 			}
 			eng, err := newEngine(c)
 			if err != nil {

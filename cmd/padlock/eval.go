@@ -36,9 +36,9 @@ Example:
 			if c.NArg() != 1 {
 				return usageError("eval needs one QUERY (quote it for the shell)")
 			}
-			format, err := render.ParseFormat(c.String("format"))
+			format, err := formatOf(c)
 			if err != nil {
-				return usageError("%v", err)
+				return err
 			}
 			eng, err := newEngine(c)
 			if err != nil {

@@ -49,7 +49,11 @@ Example:
 			if r := c.String("reference"); r != "" {
 				q["reference"] = r
 			}
-			eng, format, err := listEngine(c)
+			format, err := formatOf(c)
+			if err != nil {
+				return err
+			}
+			eng, err := listEngine(c)
 			if err != nil {
 				return err
 			}
@@ -98,7 +102,11 @@ Example:
 			if acts := c.StringSlice("action"); len(acts) > 0 {
 				q["actions"] = acts
 			}
-			eng, format, err := listEngine(c)
+			format, err := formatOf(c)
+			if err != nil {
+				return err
+			}
+			eng, err := listEngine(c)
 			if err != nil {
 				return err
 			}
@@ -115,25 +123,16 @@ Example:
 	}
 }
 
-// listEngine builds the engine over --docs, which a list needs, and reads
-// --format where the command has one.
-func listEngine(c *cli.Context) (*engine.Engine, render.Format, error) {
-	var format render.Format
-	if c.IsSet("format") || c.String("format") != "" {
-		f, err := render.ParseFormat(c.String("format"))
-		if err != nil {
-			return nil, "", usageError("%v", err)
-		}
-		format = f
-	}
+// listEngine builds the engine over --docs, which a list needs.
+func listEngine(c *cli.Context) (*engine.Engine, error) {
 	if len(c.StringSlice("docs")) == 0 {
-		return nil, "", usageError("%s needs documents (--docs PATH)", c.Command.Name)
+		return nil, usageError("%s needs documents (--docs PATH)", c.Command.Name)
 	}
 	eng, err := newEngine(c)
 	if err != nil {
-		return nil, "", err
+		return nil, err
 	}
-	return eng, format, loadWorld(c, eng, c.StringSlice("docs"))
+	return eng, loadWorld(c, eng, c.StringSlice("docs"))
 }
 
 // listQuery validates a list query built from flags against its schema, as

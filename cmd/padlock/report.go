@@ -43,7 +43,7 @@ Example:
 			var aud *audit.Report
 			exports := c.StringSlice("audit")
 			if len(exports) == 0 {
-				if eng, _, err = listEngine(c); err != nil {
+				if eng, err = listEngine(c); err != nil {
 					return err
 				}
 			} else {

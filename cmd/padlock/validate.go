@@ -29,9 +29,9 @@ Example:
 			if c.NArg() == 0 {
 				return usageError("validate needs at least one PATH")
 			}
-			format, err := render.ParseFormat(c.String("format"))
+			format, err := formatOf(c)
 			if err != nil {
-				return usageError("%v", err)
+				return err
 			}
 			eng, err := newEngine(c)
 			if err != nil {
