@@ -187,6 +187,9 @@ func remediesFrom(m map[string]any) ([]Remedy, error) {
 	if !ok {
 		return out, nil
 	}
+	if list, ok := raw.([]any); ok && len(list) == 0 {
+		return out, nil // most decisions: no round trip on the hot path
+	}
 	b, err := json.Marshal(raw)
 	if err != nil {
 		return nil, err

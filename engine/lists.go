@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/padlock/padlock/engine/document"
@@ -56,10 +57,15 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 	}
 	var out []ListedPrincipal
 	defined, err := e.evalInto(ctx, PrincipalsPath, in, &out)
-	if err == nil && !defined {
+	if err != nil || defined {
+		return out, err
+	}
+	if !slices.ContainsFunc(e.World().Flows, func(f document.DesktopFlow) bool { return f.ID == q.Flow }) {
 		return nil, fmt.Errorf("%q: %w", q.Flow, ErrUnknownFlow)
 	}
-	return out, err
+	// The flow exists: policies without padlock.lists (an older bundle)
+	// must not read as "nobody".
+	return nil, fmt.Errorf("the policies define no %s", PrincipalsPath)
 }
 
 // ListFlows answers which flows, and which actions on them, the query's
@@ -74,8 +80,12 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 		in["actions"] = acts
 	}
 	var out []ListedFlow
-	if _, err := e.evalInto(ctx, FlowsPath, in, &out); err != nil {
+	defined, err := e.evalInto(ctx, FlowsPath, in, &out)
+	if err != nil {
 		return nil, err
+	}
+	if !defined { // policies without padlock.lists must not read as "nothing"
+		return nil, fmt.Errorf("the policies define no %s", FlowsPath)
 	}
 	if out == nil {
 		out = []ListedFlow{}

@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -270,4 +271,27 @@ func TestRemediesWork(t *testing.T) {
 		}
 	}
 	t.Logf("remedies tried: %v", tried)
+}
+
+// TestListsWithoutListPolicies: policies that define no list queries (an
+// older bundle) give an error, not an empty list that reads as "nobody".
+func TestListsWithoutListPolicies(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx, engine.WithModules([]engine.Module{{Name: "d.rego", Source: "package padlock.authz\n\ndecision := {}\n"}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, _ := randomWorld(rand.New(rand.NewPCG(1, 1)))
+	if err := eng.SetWorld(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.ListFlows(ctx, document.FlowsQuery{Principal: "user:a@x.example"}); err == nil || !strings.Contains(err.Error(), "define no") {
+		t.Errorf("what-can: %v", err)
+	}
+	if _, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: "edit", Flow: "f0"}); err == nil || errors.Is(err, engine.ErrUnknownFlow) {
+		t.Errorf("who-can of a known flow: %v", err)
+	}
+	if _, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: "edit", Flow: "nope"}); !errors.Is(err, engine.ErrUnknownFlow) {
+		t.Errorf("who-can of an unknown flow: %v", err)
+	}
 }
