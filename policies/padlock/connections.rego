@@ -13,13 +13,10 @@ import data.padlock.roles
 # title: Compatible connections
 # description: |
 #   The runner's connections that a reference can use, in document order:
-#   same connector, same environment, owned by the runner, status connected
-#   (rule 7).
+#   same connector, same environment, owned by the runner (the index
+#   data.world.connections is keyed by all three), status connected (rule 7).
 compatible(principal, environment, connector) := [c |
 	some c in data.world.connections[principal][environment][connector]
-	c.owner == principal
-	c.environment == environment
-	c.connector == connector
 	c.status == "Connected"
 ]
 
@@ -50,23 +47,28 @@ plan(flow, principal, role) := [entry(flow, ref, principal, role) | some ref in 
 #   Where the source is byoc, the candidates are the runner's compatible
 #   connections and the first is selected (rule 7); otherwise the reference's
 #   own connection, where known, is the one used.
-entry(flow, ref, principal, role) := {
+entry(flow, ref, principal, role) := _entry(ref, source(ref, principal, role), principal, flow.environment)
+
+_entry(ref, "byoc", principal, environment) := {
+	"reference": ref.logicalName,
+	"connector": ref.connector,
+	"source": "byoc",
+	"selected": _first(candidates),
+	"candidates": candidates,
+} if {
+	candidates := [c.id | some c in compatible(principal, environment, ref.connector)]
+}
+
+_entry(ref, src, _, _) := {
 	"reference": ref.logicalName,
 	"connector": ref.connector,
 	"source": src,
-	"selected": _selected(src, ref, candidates),
-	"candidates": candidates,
+	"selected": object.get(ref, "connection", null),
+	"candidates": [],
 } if {
-	src := source(ref, principal, role)
-	candidates := _candidates(src, principal, flow.environment, ref.connector)
+	src != "byoc"
 }
 
-_candidates(src, principal, environment, connector) := [c.id | some c in compatible(principal, environment, connector)] if {
-	src == "byoc"
-} else := []
+_first(list) := list[0]
 
-_selected(src, ref, candidates) := candidates[0] if {
-	src == "byoc"
-} else := ref.connection if {
-	src != "byoc"
-} else := null
+_first(list) := null if count(list) == 0
