@@ -73,12 +73,7 @@ func (e *Engine) applyChanges(changes document.Changes) (*world.World, diag.List
 	}
 	var probs diag.List
 	for i, c := range changes {
-		src, err := load.Generated(fmt.Sprintf("whatIf#/%d/document", i), c.Document)
-		if err != nil {
-			probs = append(probs, diag.Problem{Severity: diag.Error, File: "whatIf", Document: i, Message: err.Error()})
-			continue
-		}
-		t, ps := e.validator.Document(src)
+		t, ps := e.validator.Document(load.Generated(fmt.Sprintf("whatIf#/%d/document", i), c.Document))
 		if len(ps) > 0 {
 			probs = append(probs, ps...)
 			continue

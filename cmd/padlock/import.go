@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strings"
@@ -93,16 +94,15 @@ Example:
 			if w == nil || probs.HasErrors() {
 				return cli.Exit("padlock: the dump gives invalid or unreadable documents: nothing was written", exitUnusable)
 			}
-			files, err := render.DocumentFiles(docs, format)
-			if err != nil {
-				return cli.Exit("padlock: "+err.Error(), exitUnusable)
-			}
 			if dir := c.String("output"); dir != "" {
-				if err := render.WriteFiles(dir, files); err != nil {
-					return cli.Exit("padlock: write: "+err.Error(), exitUnusable)
-				}
-			} else if err := writeStream(c, files, format); err != nil {
-				return err
+				err = render.WriteDir(dir, func(create func(string) (io.Writer, error)) error {
+					return render.WriteDocuments(docs, format, create)
+				})
+			} else {
+				err = render.WriteDocuments(docs, format, streamTo(c.App.Writer, format))
+			}
+			if err != nil {
+				return cli.Exit("padlock: write: "+err.Error(), exitUnusable)
 			}
 			fmt.Fprintln(c.App.ErrWriter, importSummary(w.Counts(), probs.Warnings()))
 			return nil
@@ -153,23 +153,19 @@ func fetchFromFlags(c *cli.Context, n fetchFlags) (*dataverse.Fetch, error) {
 	return f, nil
 }
 
-// writeStream writes every kind's file to standard output, in kind order,
-// as one YAML stream (or one JSON array per kind).
-func writeStream(c *cli.Context, files map[string][]byte, format render.Format) error {
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for i, n := range names {
-		if i > 0 && format == render.YAML {
-			fmt.Fprintln(c.App.Writer, "---")
+// streamTo writes every kind's file to w, one after the other, as one
+// YAML stream (or one JSON array per kind).
+func streamTo(w io.Writer, format render.Format) func(string) (io.Writer, error) {
+	files := 0
+	return func(string) (io.Writer, error) {
+		files++
+		if files > 1 && format == render.YAML {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return nil, err
+			}
 		}
-		if _, err := c.App.Writer.Write(files[n]); err != nil {
-			return err
-		}
+		return w, nil
 	}
-	return nil
 }
 
 // importSummary says what was written and what was not, by reason.

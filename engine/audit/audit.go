@@ -110,7 +110,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	// for the exported document of the same id, whose facts remain.
 	given := map[string]load.Doc{}
 	for _, d := range docs {
-		if m, ok := d.Value.(map[string]any); ok && m["kind"] == string(document.KindDesktopFlow) {
+		if m, ok := d.Generic().(map[string]any); ok && m["kind"] == string(document.KindDesktopFlow) {
 			id, _ := m["id"].(string)
 			given[id] = d
 		}
@@ -197,7 +197,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 // a role assignment) is in env.
 func mentionsEnvironment(docs []load.Doc, env string) bool {
 	for _, d := range docs {
-		if m, ok := d.Value.(map[string]any); ok && m["environment"] == env {
+		if m, ok := d.Generic().(map[string]any); ok && m["environment"] == env {
 			return true
 		}
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -225,12 +226,7 @@ func row(i int) string { return fmt.Sprintf("/value/%d", i) }
 
 // emit adds a generated document named after its source row.
 func (e *environment) emit(source string, doc any) {
-	d, err := load.Generated(source, doc)
-	if err != nil {
-		e.res.Problems = append(e.res.Problems, diag.Problem{Severity: diag.Error, File: source, Document: -1, Message: err.Error()})
-		return
-	}
-	e.res.Documents = append(e.res.Documents, d)
+	e.res.Documents = append(e.res.Documents, load.Generated(source, doc))
 }
 
 type userRow struct {
@@ -564,15 +560,11 @@ func (e *environment) readShares() {
 		e.warn(file, "", "record access to other tables: %s about records that are not workflows, ignored (filter the dump with $filter=objecttypecode eq 'workflow')", diag.Count(otherTables[file], "row"))
 	}
 	for _, flow := range sortedKeys(grants) {
-		s := document.Share{Kind: document.KindShare, Flow: flow, Grants: []document.Grant{}}
-		ps := make([]string, 0, len(grants[flow]))
-		for p := range grants[flow] {
-			ps = append(ps, string(p))
+		s := document.Share{Kind: document.KindShare, Flow: flow, Grants: make([]document.Grant, 0, len(grants[flow]))}
+		for p, role := range grants[flow] {
+			s.Grants = append(s.Grants, document.Grant{Principal: p, Role: role})
 		}
-		sort.Strings(ps)
-		for _, p := range ps {
-			s.Grants = append(s.Grants, document.Grant{Principal: document.Principal(p), Role: grants[flow][document.Principal(p)]})
-		}
+		slices.SortFunc(s.Grants, func(a, b document.Grant) int { return strings.Compare(string(a.Principal), string(b.Principal)) })
 		e.emit(source[flow], s)
 	}
 }

@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // defaultRoles is padlock's shipped reading (bundles/padlock/config):
@@ -48,7 +50,7 @@ func byKindID(t *testing.T, docs []load.Doc) map[string]map[string]any {
 	t.Helper()
 	out := map[string]map[string]any{}
 	for _, d := range docs {
-		m := d.Value.(map[string]any)
+		m := d.Generic().(map[string]any)
 		id, _ := m["id"].(string)
 		if m["kind"] == "Share" {
 			id = m["flow"].(string)
@@ -227,9 +229,34 @@ func FuzzDumpReader(f *testing.F) {
 		}
 		res := Read(context.Background(), []string{p}, Options{Environment: "fuzz", RoleOfMask: defaultRoles})
 		for _, d := range res.Documents {
-			if d.Value == nil || len(d.JSON) == 0 {
+			if v, raw := d.Forms(); v == nil || len(raw) == 0 {
 				t.Fatalf("empty document from %q", body)
 			}
 		}
 	})
+}
+
+// TestGeneratedDocumentsDecodeAsTheirJSON: validation takes a generated
+// document's Go value as its typed form instead of decoding its JSON
+// again; that is right only if both give the same document.
+func TestGeneratedDocumentsDecodeAsTheirJSON(t *testing.T) {
+	v, err := validate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := Read(context.Background(), dumpFiles(t, fx+"northwind-prod", fx+"northwind-dev"), Options{RoleOfMask: defaultRoles})
+	if len(res.Documents) < 10 {
+		t.Fatalf("%d documents", len(res.Documents))
+	}
+	for _, d := range res.Documents {
+		value, raw := d.Forms()
+		fromGo, ps1 := v.Document(d)
+		fromJSON, ps2 := v.Document(load.Doc{File: d.File, Value: value, JSON: raw})
+		if len(ps1)+len(ps2) > 0 {
+			t.Fatalf("%s: %v %v", d.File, ps1, ps2)
+		}
+		if !reflect.DeepEqual(fromGo.Value, fromJSON.Value) {
+			t.Errorf("%s: from the Go value %#v\nfrom its JSON %#v", d.File, fromGo.Value, fromJSON.Value)
+		}
+	}
 }

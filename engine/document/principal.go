@@ -41,7 +41,12 @@ func (p Principal) Canonical() Principal {
 	if strings.HasPrefix(s, TeamPrefix) {
 		return p
 	}
-	return Principal(UserPrefix + strings.ToLower(strings.TrimPrefix(s, UserPrefix)))
+	email := strings.TrimPrefix(s, UserPrefix)
+	lower := strings.ToLower(email)
+	if lower == email && len(email) < len(s) {
+		return p // already canonical: no copy (an import holds one per grant)
+	}
+	return Principal(UserPrefix + lower)
 }
 
 // IsTeam reports whether the principal names a team.

@@ -31,12 +31,56 @@ type Doc struct {
 	Index int    // 0-based position within the file
 	Line  int    // 1-based line where the document starts
 	// Value is the document decoded as generic JSON (maps, slices,
-	// json.Number, strings, bools, nil): what JSON Schema validates.
+	// json.Number, strings, bools, nil): what JSON Schema validates. A
+	// generated document leaves it nil: read it through Generic.
 	Value any
-	// JSON is the document re-encoded as JSON, for typed decoding.
+	// JSON is the document re-encoded as JSON, for typed decoding. A
+	// generated document leaves it nil: read it through Raw.
 	JSON []byte
 
+	gen any // a generated document's Go value, which the other forms come from
+
 	locate func(pointer string) int
+}
+
+// Generic returns the document as generic JSON (Value, or for a generated
+// document made anew from its Go value).
+func (d Doc) Generic() any {
+	v, _ := d.Forms()
+	return v
+}
+
+// Raw returns the document as JSON (JSON, or for a generated document
+// made anew from its Go value).
+func (d Doc) Raw() []byte {
+	if d.JSON != nil || d.gen == nil {
+		return d.JSON
+	}
+	raw, err := json.Marshal(d.gen)
+	if err != nil { // padlock's document types always marshal
+		return nil
+	}
+	return raw
+}
+
+// GoValue returns a generated document's Go value, nil for a loaded one.
+func (d Doc) GoValue() any { return d.gen }
+
+// Forms returns both forms, making a generated document's JSON once.
+// Generated documents keep only their Go value, which shares its strings
+// with the reader's tables: the generic form costs several times as much,
+// so an import of hundreds of thousands of grants holds each document's
+// other forms only while it is validated or written.
+func (d Doc) Forms() (value any, raw []byte) {
+	raw = d.Raw()
+	if d.Value != nil || d.gen == nil {
+		return d.Value, raw
+	}
+	v, err := normalize(raw)
+	if err != nil { // JSON that json.Marshal wrote: not reached
+		return nil, raw
+	}
+	return v, raw
 }
 
 // LineOf returns the line of the value at a JSON pointer within the
@@ -286,18 +330,9 @@ func normalize(raw []byte) (any, error) {
 // Generated makes a Doc of a document another reader produced (from a
 // Dataverse dump, say): file names where it came from, down to the row
 // ("dump/workflows.json#/value/3"), so that a problem with it points there.
-func Generated(file string, v any) (Doc, error) {
-	raw, err := json.Marshal(v)
-	if err != nil {
-		return Doc{}, fmt.Errorf("%s: %w", file, err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.UseNumber()
-	var value any
-	if err := dec.Decode(&value); err != nil {
-		return Doc{}, fmt.Errorf("%s: %w", file, err)
-	}
-	return Doc{File: file, Value: value, JSON: raw}, nil
+// v must marshal to JSON (padlock's document types and decoded JSON do).
+func Generated(file string, v any) Doc {
+	return Doc{File: file, gen: v}
 }
 
 // Files lists the document files under a path as Paths reads them: the

@@ -1,11 +1,14 @@
 package render
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/load"
@@ -15,66 +18,118 @@ import (
 // or text).
 const YAML Format = "yaml"
 
-// DocumentFiles groups documents into one file per kind ("flows.yaml",
-// "shares.yaml", ...), in the order given, as a YAML stream or a JSON
-// array: files that `padlock validate` reads back as they are. Fields keep
-// their declared order.
-func DocumentFiles(docs []load.Doc, f Format) (map[string][]byte, error) {
-	names := map[document.Kind]string{
-		document.KindDesktopFlow: "flows", document.KindShare: "shares", document.KindTeam: "teams",
-		document.KindConnection: "connections", document.KindRoleAssignment: "roleassignments",
+// fileOfKind names the file each kind of document is written to.
+var fileOfKind = map[document.Kind]string{
+	document.KindDesktopFlow: "flows", document.KindShare: "shares", document.KindTeam: "teams",
+	document.KindConnection: "connections", document.KindRoleAssignment: "roleassignments",
+}
+
+// WriteDocuments writes documents grouped into one file per kind
+// ("flows.yaml", "shares.yaml", ...), files in name order and documents in
+// the order given, as a YAML stream or a JSON array: files that `padlock
+// validate` reads back as they are. Fields keep their declared order.
+// create opens each file; documents are written one at a time, so that
+// hundreds of thousands of them never sit in memory twice.
+func WriteDocuments(docs []load.Doc, f Format, create func(name string) (io.Writer, error)) error {
+	if f != JSON && f != YAML {
+		return fmt.Errorf("unknown document format %q: want yaml or json", f)
 	}
-	byKind := map[string][]json.RawMessage{}
-	for _, d := range docs {
-		m, _ := d.Value.(map[string]any)
-		k, _ := m["kind"].(string)
-		name, ok := names[document.Kind(k)]
-		if !ok {
-			return nil, fmt.Errorf("%s: no file for kind %q", d.File, k)
+	kinds := make([]string, len(docs)) // each document's file
+	var names []string
+	for i, d := range docs {
+		var head struct {
+			Kind document.Kind `json:"kind"`
 		}
-		byKind[name] = append(byKind[name], d.JSON)
+		_ = json.Unmarshal(d.Raw(), &head) // not an object: no kind, refused below
+		name, ok := fileOfKind[head.Kind]
+		if !ok {
+			return fmt.Errorf("%s: no file for kind %q", d.File, head.Kind)
+		}
+		kinds[i] = name
+		if !slices.Contains(names, name) {
+			names = append(names, name)
+		}
 	}
-	out := map[string][]byte{}
-	for name, raws := range byKind {
-		var b bytes.Buffer
+	slices.Sort(names)
+	for _, name := range names {
+		w, err := create(name + "." + string(f))
+		if err != nil {
+			return err
+		}
+		bw := bufio.NewWriter(w)
+		if err := writeKind(bw, docs, kinds, name, f); err != nil {
+			return err
+		}
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeKind writes the documents of one file.
+func writeKind(w *bufio.Writer, docs []load.Doc, kinds []string, name string, f Format) error {
+	var b bytes.Buffer
+	first := true
+	if f == JSON {
+		w.WriteString("[\n")
+	}
+	for i, d := range docs {
+		if kinds[i] != name {
+			continue
+		}
+		b.Reset()
 		switch f {
 		case JSON:
-			b.WriteString("[\n")
-			for i, raw := range raws {
-				var ind bytes.Buffer
-				if err := json.Indent(&ind, raw, "  ", "  "); err != nil {
-					return nil, err
-				}
-				b.WriteString("  ")
-				b.Write(ind.Bytes())
-				if i < len(raws)-1 {
-					b.WriteString(",")
-				}
-				b.WriteString("\n")
+			if !first {
+				w.WriteString(",\n")
 			}
-			b.WriteString("]\n")
-			out[name+".json"] = b.Bytes()
+			if err := json.Indent(&b, d.Raw(), "  ", "  "); err != nil {
+				return err
+			}
+			w.WriteString("  ")
 		case YAML:
-			for i, raw := range raws {
-				if i > 0 {
-					b.WriteString("---\n")
-				}
-				if err := jsonToYAML(&b, raw); err != nil {
-					return nil, err
-				}
+			if !first {
+				w.WriteString("---\n")
 			}
-			out[name+".yaml"] = b.Bytes()
-		default:
-			return nil, fmt.Errorf("unknown document format %q: want yaml or json", f)
+			if err := jsonToYAML(&b, d.Raw()); err != nil {
+				return err
+			}
 		}
+		if _, err := w.Write(b.Bytes()); err != nil {
+			return err
+		}
+		first = false
 	}
-	return out, nil
+	if f == JSON {
+		w.WriteString("\n]\n")
+	}
+	return nil
 }
 
 // WriteFiles writes the files into dir, creating it, each through a
 // temporary file renamed into place, so that a reader never sees half a
 // file. Files of dir that are not among them are left alone.
 func WriteFiles(dir string, files map[string][]byte) error {
+	return WriteDir(dir, func(create func(name string) (io.Writer, error)) error {
+		for name, b := range files {
+			w, err := create(name)
+			if err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// WriteDir lets write create files in dir, creating it: each is written to
+// a temporary file and renamed into place once write has returned, so
+// that a reader never sees half a file and a failed write leaves dir as
+// it was. Files of dir that write does not create are left alone.
+func WriteDir(dir string, write func(create func(name string) (io.Writer, error)) error) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -83,15 +138,34 @@ func WriteFiles(dir string, files map[string][]byte) error {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	for name, b := range files {
-		if err := os.WriteFile(filepath.Join(tmp, name), b, 0o644); err != nil {
+	var open []*os.File
+	defer func() {
+		for _, f := range open {
+			f.Close()
+		}
+	}()
+	err = write(func(name string) (io.Writer, error) {
+		f, err := os.Create(filepath.Join(tmp, name))
+		if err != nil {
+			return nil, err
+		}
+		open = append(open, f)
+		return f, nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, f := range open {
+		if err := f.Close(); err != nil {
 			return err
 		}
 	}
-	for name := range files {
-		if err := os.Rename(filepath.Join(tmp, name), filepath.Join(dir, name)); err != nil {
+	for _, f := range open {
+		name := filepath.Base(f.Name())
+		if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
 			return err
 		}
 	}
+	open = nil
 	return nil
 }

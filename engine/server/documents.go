@@ -191,7 +191,7 @@ func (s *Server) handleGetDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return
 	}
-	writeJSON(w, http.StatusOK, d.Source.Value)
+	writeJSON(w, http.StatusOK, d.Source.Generic())
 }
 
 // handleDeleteDocument removes a document; the world without it must still
@@ -276,7 +276,7 @@ func (s *Server) handleListDocuments(w http.ResponseWriter, r *http.Request) {
 		if src != "api" {
 			file = t.Source.File
 		}
-		out = append(out, listedDocument{Kind: k.Kind, ID: k.ID, Source: src, File: file, Doc: t.Source.Value})
+		out = append(out, listedDocument{Kind: k.Kind, ID: k.ID, Source: src, File: file, Doc: t.Source.Generic()})
 	}
 	for _, t := range docs.files {
 		add("files", t)

@@ -77,7 +77,7 @@ func (a *apiStore) save(writes map[docKey]*validate.Typed, order []docKey) error
 				rec.Seq = seq
 			}
 			if t := writes[k]; t != nil {
-				rec.Doc = t.Source.JSON
+				rec.Doc = t.Source.Raw()
 			}
 			raw, err := json.Marshal(rec)
 			if err != nil {

@@ -8,8 +8,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
 
@@ -71,25 +74,49 @@ func (v *Validator) Documents(docs []load.Doc) ([]Typed, diag.List) {
 }
 
 // DocumentsMetered is Documents, counting "documents validated" on m.
+// Documents are independent until the world is assembled, so they are
+// validated on every core, in chunks; the results keep the input's order.
 func (v *Validator) DocumentsMetered(docs []load.Doc, m *progress.Meter) ([]Typed, diag.List) {
+	const chunk = 256
+	type result struct {
+		typed []Typed
+		probs diag.List
+	}
+	results := make([]result, (len(docs)+chunk-1)/chunk)
+	next := atomic.Int64{}
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(results)) {
+		wg.Go(func() {
+			for c := int(next.Add(1) - 1); c < len(results); c = int(next.Add(1) - 1) {
+				part := docs[c*chunk : min((c+1)*chunk, len(docs))]
+				r := &results[c]
+				for _, d := range part {
+					t, ps := v.Document(d)
+					r.probs = append(r.probs, ps...)
+					if len(ps) == 0 {
+						r.typed = append(r.typed, t)
+					}
+				}
+				m.Add("documents validated", len(part))
+			}
+		})
+	}
+	wg.Wait()
 	var out []Typed
 	var probs diag.List
-	for _, d := range docs {
-		t, ps := v.Document(d)
-		probs = append(probs, ps...)
-		if len(ps) == 0 {
-			out = append(out, t)
-		}
-		m.Add("documents validated", 1)
+	for _, r := range results {
+		out = append(out, r.typed...)
+		probs = append(probs, r.probs...)
 	}
 	return out, probs
 }
 
 // Document validates and decodes one document.
 func (v *Validator) Document(d load.Doc) (Typed, diag.List) {
-	obj, ok := d.Value.(map[string]any)
+	value, raw := d.Forms()
+	obj, ok := value.(map[string]any)
 	if !ok {
-		return Typed{}, diag.List{d.Problem(diag.Error, "", "a document must be an object with a \"kind\", got %s", jsonType(d.Value))}
+		return Typed{}, diag.List{d.Problem(diag.Error, "", "a document must be an object with a \"kind\", got %s", jsonType(value))}
 	}
 	kindV, has := obj["kind"]
 	kind, isStr := kindV.(string)
@@ -100,7 +127,7 @@ func (v *Validator) Document(d load.Doc) (Typed, diag.List) {
 	if !known {
 		return Typed{}, diag.List{d.Problem(diag.Error, "/kind", "unknown kind %q: want one of %s", kind, kindList())}
 	}
-	if probs := schemaProblems(s.Validate(d.Value), func(ptr, msg string) diag.Problem {
+	if probs := schemaProblems(s.Validate(value), func(ptr, msg string) diag.Problem {
 		return d.Problem(diag.Error, ptr, "%s", msg)
 	}); len(probs) > 0 {
 		return Typed{}, probs
@@ -111,15 +138,15 @@ func (v *Validator) Document(d load.Doc) (Typed, diag.List) {
 	// "Frank@X" and "user:frank@x" name one person.
 	switch t.Kind {
 	case document.KindDesktopFlow:
-		t.Value, err = decodeCanonical(d.JSON, document.DesktopFlow.Canonical)
+		t.Value, err = decodeCanonical(d, raw, document.DesktopFlow.Canonical)
 	case document.KindShare:
-		t.Value, err = decodeCanonical(d.JSON, document.Share.Canonical)
+		t.Value, err = decodeCanonical(d, raw, document.Share.Canonical)
 	case document.KindTeam:
-		t.Value, err = decodeCanonical(d.JSON, document.Team.Canonical)
+		t.Value, err = decodeCanonical(d, raw, document.Team.Canonical)
 	case document.KindConnection:
-		t.Value, err = decodeCanonical(d.JSON, document.Connection.Canonical)
+		t.Value, err = decodeCanonical(d, raw, document.Connection.Canonical)
 	case document.KindRoleAssignment:
-		t.Value, err = decodeCanonical(d.JSON, document.RoleAssignment.Canonical)
+		t.Value, err = decodeCanonical(d, raw, document.RoleAssignment.Canonical)
 	}
 	if err != nil { // the schema and the Go type disagree: a padlock bug, still not a panic
 		return Typed{}, diag.List{d.Problem(diag.Error, "", "decode %s: %v", kind, err)}
@@ -135,12 +162,13 @@ func Against[T any](v *Validator, name string, d load.Doc) (T, diag.List) {
 	if !ok {
 		return zero, diag.List{d.Problem(diag.Error, "", "no schema named %q", name)}
 	}
-	if probs := schemaProblems(s.Validate(d.Value), func(ptr, msg string) diag.Problem {
+	value, raw := d.Forms()
+	if probs := schemaProblems(s.Validate(value), func(ptr, msg string) diag.Problem {
 		return d.Problem(diag.Error, ptr, "%s", msg)
 	}); len(probs) > 0 {
 		return zero, probs
 	}
-	t, err := decode[T](d.JSON)
+	t, err := decode[T](raw)
 	if err != nil {
 		return zero, diag.List{d.Problem(diag.Error, "", "decode: %v", err)}
 	}
@@ -211,7 +239,15 @@ func inputJSON[T any](s *jsonschema.Schema, body []byte) (T, any, diag.List) {
 }
 
 // decodeCanonical decodes a valid document and canonicalises it.
-func decodeCanonical[T any](raw []byte, canonical func(T) T) (T, error) {
+// decodeCanonical decodes a document that passed its schema into its Go
+// type, canonical. A generated document that already is a value of that
+// type is taken as it is: its JSON, just validated, is its own encoding,
+// and decoding it again would only copy every string (an import holds
+// hundreds of thousands of grants).
+func decodeCanonical[T any](d load.Doc, raw []byte, canonical func(T) T) (T, error) {
+	if t, ok := d.GoValue().(T); ok {
+		return canonical(t), nil
+	}
 	t, err := decode[T](raw)
 	if err != nil {
 		return t, err
