@@ -355,3 +355,33 @@ func TestServesWhileTheBundleServerIsDown(t *testing.T) {
 		t.Errorf("a decision before any bundle: %d %v", status, d)
 	}
 }
+
+// TestAnEditThatKeepsSizeAndMtimeIsSeen: a file rewritten with content of
+// the same size, its modification time put back (a coarse-mtime file
+// system, a tool that preserves times), is still reloaded: the
+// fingerprint hashes content.
+func TestAnEditThatKeepsSizeAndMtimeIsSeen(t *testing.T) {
+	docs := t.TempDir()
+	world := "kind: DesktopFlow\nid: f\nname: F\nenvironment: e\nowner: user:o@x.example\nschemaVersion: v2\nconnectionReferences: []\nactions: []\n" +
+		"---\nkind: Share\nflow: f\ngrants:\n  - {principal: user:u@x.example, role: user}\n"
+	path := filepath.Join(docs, "world.yaml")
+	writeFile(t, path, world)
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, url := runServer(t, Config{Addr: "127.0.0.1:0", Docs: []string{docs}, DocsRescan: 100 * time.Millisecond, DocsSettle: 50 * time.Millisecond})
+	runs := func(who string) any {
+		_, d := do(t, "POST", url+"/v1/decisions", `{"action":"run","mode":"console","principal":"user:`+who+`@x.example","flow":"f"}`)
+		return d["allow"]
+	}
+	if runs("u") != true || runs("v") != false {
+		t.Fatal("u runs f, v does not, at start")
+	}
+	edited := strings.Replace(world, "user:u@x.example", "user:v@x.example", 1)
+	writeFile(t, path, edited)
+	if err := os.Chtimes(path, info.ModTime(), info.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the share granted to v instead of u", func() bool { return runs("v") == true && runs("u") == false })
+}

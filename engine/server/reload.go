@@ -1,6 +1,9 @@
 package server
 
 import (
+	"io"
+	"strconv"
+
 	"context"
 	"fmt"
 	"os"
@@ -9,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/cespare/xxhash/v2"
 
 	"github.com/fsnotify/fsnotify"
 
@@ -53,6 +58,15 @@ func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Ty
 // Reload rereads --docs. An invalid change is refused whole: the last good
 // world keeps serving, and /health and the metrics say why.
 func (s *Server) Reload(ctx context.Context) diag.List {
+	probs, _ := s.reload(ctx, "")
+	return probs
+}
+
+// reload rereads --docs and, when stable is a fingerprint, applies what it
+// read only if the files still have that fingerprint once read: a file
+// that changed under the read (a writer that came back) is not served
+// half-written; the caller waits for it to settle again.
+func (s *Server) reload(ctx context.Context, stable string) (diag.List, bool) {
 	// The files are read without s.mu, which API writes and decisions'
 	// world swaps need: a slow or hung file must not wedge them. Reloads
 	// are serialised among themselves, so that an older read never
@@ -60,12 +74,15 @@ func (s *Server) Reload(ctx context.Context) diag.List {
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
 	docs, probs := s.readDocs(ctx, nil)
+	if stable != "" && fingerprint(s.cfg.Docs) != stable {
+		return nil, false
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if !probs.HasErrors() {
 		probs = append(probs, s.apply(ctx, s.docs.withFiles(docs), "files")...)
 	}
-	return s.settle(healthFiles, probs, len(docs))
+	return s.settle(healthFiles, probs, len(docs)), true
 }
 
 // settle records how a change of one source ended: counted, on /health
@@ -150,7 +167,10 @@ func (s *Server) watch(ctx context.Context) {
 				continue
 			}
 			if fp != last {
-				s.Reload(ctx)
+				if _, read := s.reload(ctx, fp); !read { // changed while being read
+					pending, settle = fingerprint(s.cfg.Docs), time.After(s.cfg.DocsSettle)
+					continue
+				}
 				last = fp
 			}
 			s.rewatch(watcher)
@@ -182,9 +202,12 @@ func (s *Server) rewatch(w *fsnotify.Watcher) {
 }
 
 // fingerprint says what the document files are now: every path under
-// --docs (symlinks followed) with its size, modification time and mode. A
-// change in any is a change to reload; the same fingerprint across the
-// settle interval means the writers are done.
+// --docs (symlinks followed) with its size, modification time, mode and a
+// hash of its content (a writer that keeps a file's size and a coarse
+// mtime is still seen). A change in any is a change to reload; the same
+// fingerprint across the settle interval, and again after the read, means
+// the writers are done. Only regular files are read: opening a FIFO would
+// block.
 func fingerprint(paths []string) string {
 	var b strings.Builder
 	for _, p := range paths {
@@ -199,8 +222,26 @@ func fingerprint(paths []string) string {
 				fmt.Fprintf(&b, "%s: %v\n", f, err)
 				continue
 			}
-			fmt.Fprintf(&b, "%s %d %d %v\n", f, info.Size(), info.ModTime().UnixNano(), info.Mode())
+			fmt.Fprintf(&b, "%s %d %d %v %s\n", f, info.Size(), info.ModTime().UnixNano(), info.Mode(), contentHash(f, info))
 		}
 	}
 	return b.String()
+}
+
+// contentHash hashes a regular file's content ("-" for anything else, or
+// an error reading it, which the read itself reports).
+func contentHash(path string, info os.FileInfo) string {
+	if !info.Mode().IsRegular() {
+		return "-"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return "unreadable"
+	}
+	defer f.Close()
+	h := xxhash.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "unreadable"
+	}
+	return strconv.FormatUint(h.Sum64(), 16)
 }
