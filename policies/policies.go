@@ -4,8 +4,9 @@ package policies
 
 import "embed"
 
-// FS holds every .rego file under padlock/, unit tests included; the engine
+// FS holds every .rego file under padlock/ and system/ (the administrative
+// policy of serve --authorization basic), unit tests included; the engine
 // leaves the *_test.rego files out of what it evaluates.
 //
-//go:embed padlock
+//go:embed padlock system
 var FS embed.FS

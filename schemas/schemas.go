@@ -36,6 +36,8 @@ const (
 	PrincipalsName = "listprincipals"
 	FlowsName      = "listflows"
 	WhatIfName     = "whatif" // a what-if's changes
+	// What the administrative policy (system.authz) is asked per request.
+	AuthzName = "authzinput"
 )
 
 // Source pairs a schema name with the Go value it is reflected from.
@@ -58,6 +60,7 @@ func Sources() []Source {
 		{Name: PrincipalsName, Value: document.PrincipalsQuery{}},
 		{Name: FlowsName, Value: document.FlowsQuery{}},
 		{Name: WhatIfName, Value: document.Changes{}},
+		{Name: AuthzName, Value: document.AuthzInput{}},
 	}
 }
 

@@ -24,7 +24,7 @@ func bundleCommand() *cli.Command {
 				Usage: "pack the policies and their static data into an OPA bundle",
 				Description: `build packs the policies (without their tests) and the static data under
 bundles/ into an OPA bundle: a .tar.gz with a .manifest (revision, roots
-["padlock"]) that opa run --server --bundle accepts as it is. The policies
+["padlock", "system/authz"]) that opa run --server --bundle accepts as it is. The policies
 are compiled first: a bundle that would not compile is never written. With
 --signing-key the bundle is signed as opa build signs (.signatures.json).
 

@@ -41,6 +41,7 @@ Example:
 			&cli.StringFlag{Name: "tls-cert", Usage: "serve HTTPS with this certificate `FILE`"},
 			&cli.StringFlag{Name: "tls-key", Usage: "the certificate's private key `FILE`"},
 			&cli.StringFlag{Name: "token-file", Usage: "require this bearer token (`FILE`) on everything but /health"},
+			&cli.StringFlag{Name: "authorization", Value: "off", Usage: "`off` or basic: the administrative policy data.system.authz.allow decides every request but /health (as OPA's --authorization=basic; see policies/system/authz.rego)"},
 			&cli.Int64Flag{Name: "max-body", Value: 1 << 20, Usage: "largest request body in `BYTES`"},
 			&cli.IntFlag{Name: "max-depth", Value: 64, Usage: "deepest JSON nesting accepted"},
 			&cli.StringFlag{Name: "id", Usage: "this instance's id in decision logs and status"},
@@ -68,6 +69,10 @@ Example:
 				DataDir:       c.String("data-dir"),
 				DocsRescan:    rescanFlag(c.Duration("docs-rescan")),
 				DocsSettle:    c.Duration("docs-settle"),
+				Authorization: c.String("authorization"),
+			}
+			if cfg.Authorization != "off" && cfg.Authorization != "basic" {
+				return usageError("--authorization %q: want off or basic", cfg.Authorization)
 			}
 			if (cfg.TLSCert == "") != (cfg.TLSKey == "") {
 				return usageError("--tls-cert and --tls-key go together")

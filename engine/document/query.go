@@ -99,3 +99,15 @@ type Changes []Change
 func (Changes) JSONSchemaExtend(s *jsonschema.Schema) { s.MinItems = ptr(uint64(1)) }
 
 func ptr[T any](v T) *T { return &v }
+
+// AuthzInput is what `padlock serve --authorization basic` asks the
+// administrative policy (data.system.authz.allow) about each request, in
+// the shape of OPA's own: the bearer token as identity, the method, the
+// path split at slashes, the query parameters and the headers.
+type AuthzInput struct {
+	Identity string              `json:"identity,omitempty"`
+	Method   string              `json:"method"`
+	Path     []string            `json:"path"`
+	Params   map[string][]string `json:"params"`
+	Headers  map[string][]string `json:"headers"`
+}

@@ -26,21 +26,29 @@ import (
 )
 
 // roots are the data paths a bundle owns: the first segment of each
-// module's package and of each data key, except that OPA's decision log
-// mask (package system.log) owns only system/log. The world (data.world)
+// module's package and of each data key, except that a package of OPA's
+// system tree (system.log, the decision log mask; system.authz, the
+// administrative policy) owns only its own subtree. The world (data.world)
 // is never among them: documents stay the sidecar's own.
 func roots(parsed map[string]*ast.Module, data map[string]any) []string {
 	set := map[string]bool{}
 	for _, m := range parsed {
 		segs := m.Package.Path[1:] // without "data"
 		root := strings.Trim(segs[:1].String(), `"`)
-		if len(segs) >= 2 && root == "system" && strings.Trim(segs[1].String(), `"`) == "log" {
-			root = "system/log"
+		if len(segs) >= 2 && root == "system" {
+			root += "/" + strings.Trim(segs[1].String(), `"`)
 		}
 		set[root] = true
 	}
-	for k := range data {
-		set[k] = true
+	for k, v := range data {
+		sub, isTree := v.(map[string]any)
+		if k != "system" || !isTree {
+			set[k] = true
+			continue
+		}
+		for k2 := range sub { // system/authz/data.json: the root is system/authz
+			set[k+"/"+k2] = true
+		}
 	}
 	out := make([]string, 0, len(set))
 	for r := range set {

@@ -49,7 +49,7 @@ func TestDifferential(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(*b.Manifest.Roots) != 1 || (*b.Manifest.Roots)[0] != "padlock" || b.Manifest.Revision != "test" {
+	if strings.Join(*b.Manifest.Roots, ",") != "padlock,system/authz" || b.Manifest.Revision != "test" {
 		t.Fatalf("manifest: %+v", b.Manifest)
 	}
 	for _, m := range b.Modules {

@@ -1,12 +1,19 @@
 package server
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/engine"
 )
 
 // opaError is OPA's error wire type as OPA's client SDKs parse it: every
@@ -151,5 +158,59 @@ func TestDuplicateKey(t *testing.T) {
 		if got, err := duplicateKey([]byte(body)); err != nil || got != want {
 			t.Errorf("%s: got %q %v, want %q", body, got, err, want)
 		}
+	}
+}
+
+// TestAuthorizationBasic: with --authorization basic, the shipped
+// administrative policy (policies/system/authz.rego) decides every
+// request but /health, both ways: a caller's token may ask decisions
+// (and the Data API under padlock/authz only), an admin's may write
+// documents, anything else is refused with OPA's 401.
+func TestAuthorizationBasic(t *testing.T) {
+	sum := func(s string) string { h := sha256.Sum256([]byte(s)); return hex.EncodeToString(h[:]) }
+	data := fstest.MapFS{}
+	if err := fs.WalkDir(bundles.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			b, _ := fs.ReadFile(bundles.FS, p)
+			data[p] = &fstest.MapFile{Data: b}
+		}
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	data["system/authz/data.json"] = &fstest.MapFile{Data: []byte(`{"tokens": {"callers": ["` + sum("caller-token") + `"], "admins": ["` + sum("admin-token") + `"]}}`)}
+	_, url := runServer(t, Config{Addr: "127.0.0.1:0", Docs: []string{exampleWorld}, Authorization: "basic",
+		EngineOptions: []engine.Option{engine.WithData(data)}})
+	frank := `{"action":"run","principal":"frank@northwind.example","flow":"flow-desktop-cleanup"}`
+	share := `{"kind":"Share","flow":"flow-desktop-cleanup","grants":[{"principal":"user:zoe@northwind.example","role":"user"}]}`
+	tests := []struct {
+		name, method, path, body, token string
+		want                            int
+	}{
+		{"health needs no token", "GET", "/health", "", "", 200},
+		{"no token: no decision", "POST", "/v1/decisions", frank, "", 401},
+		{"a wrong token: no decision", "POST", "/v1/decisions", frank, "guess", 401},
+		{"a caller decides", "POST", "/v1/decisions", frank, "caller-token", 200},
+		{"a caller asks the Data API under padlock/authz", "POST", "/v1/data/padlock/authz/decision", `{"input":` + frank + `}`, "caller-token", 200},
+		{"a caller may not read other rules", "GET", "/v1/data/padlock/roles", "", "caller-token", 401},
+		{"a caller may not write documents", "PUT", "/v1/documents", share, "caller-token", 401},
+		{"a caller may not list documents", "GET", "/v1/documents", "", "caller-token", 401},
+		{"an admin writes documents", "PUT", "/v1/documents", share, "admin-token", 200},
+		{"an admin decides", "POST", "/v1/decisions", frank, "admin-token", 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var hdr []string
+			if tc.token != "" {
+				hdr = []string{"Authorization", "Bearer " + tc.token}
+			}
+			code, body := do(t, tc.method, url+tc.path, tc.body, hdr...)
+			if code != tc.want {
+				t.Fatalf("%d %v, want %d", code, body, tc.want)
+			}
+			if code == 401 && (body["code"] != "unauthorized" || body["message"] != "request rejected by administrative policy") {
+				t.Errorf("refusal %v: want OPA's", body)
+			}
+		})
 	}
 }

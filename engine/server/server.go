@@ -41,9 +41,13 @@ type Config struct {
 	TLSKey    string
 	// Token, when set, is required as "Authorization: Bearer <token>" on
 	// every endpoint but /health.
-	Token        string
-	MaxBodyBytes int64 // default 1 MiB
-	MaxJSONDepth int   // default 64
+	Token string
+	// Authorization "basic" asks the administrative policy
+	// (data.system.authz.allow, as OPA's --authorization=basic) about
+	// every request but /health; "" or "off": no policy.
+	Authorization string
+	MaxBodyBytes  int64 // default 1 MiB
+	MaxJSONDepth  int   // default 64
 	// Logger receives operational logs (reloads, refusals).
 	Logger *slog.Logger
 	// ID names this instance in decision logs and status reports.
@@ -168,7 +172,60 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("DELETE /v1/documents/{kind}/{id}", s.handleDeleteDocument)
 	mux.HandleFunc("GET /health", s.handleHealth)
 	mux.Handle("GET /metrics", s.metrics.handler())
-	return s.authenticate(mux)
+	return s.authenticate(s.authorize(mux))
+}
+
+// AuthzPath is the administrative policy's decision, as OPA's.
+const AuthzPath = "system/authz/allow"
+
+// authorize asks the administrative policy about every request but
+// /health (liveness probes carry no token, and it says nothing about the
+// world) when --authorization basic is on. Anything but a true answer (an
+// undefined rule, an error, a policy not loaded yet) refuses the request,
+// as OPA does.
+func (s *Server) authorize(next http.Handler) http.Handler {
+	if s.cfg.Authorization != "basic" {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/health" {
+			v, defined, err := s.eng.Load().EvalPath(r.Context(), AuthzPath, authzInput(r))
+			if err != nil || !defined || v != true {
+				if err != nil {
+					s.log.Warn("the administrative policy failed; request refused", "err", err)
+				}
+				writeError(w, http.StatusUnauthorized, types.CodeUnauthorized, types.MsgUnauthorizedError, nil)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// authzInput is what the administrative policy is asked (schema
+// authzinput): the bearer token as identity, the method, the path's
+// segments, the query parameters and the headers, in OPA's shape.
+func authzInput(r *http.Request) map[string]any {
+	lists := func(m map[string][]string) map[string]any {
+		out := make(map[string]any, len(m))
+		for k, vs := range m {
+			l := make([]any, len(vs))
+			for i, v := range vs {
+				l[i] = v
+			}
+			out[k] = l
+		}
+		return out
+	}
+	path := []any{}
+	for _, seg := range strings.Split(strings.Trim(r.URL.Path, "/"), "/") {
+		path = append(path, seg)
+	}
+	in := map[string]any{"method": r.Method, "path": path, "params": lists(r.URL.Query()), "headers": lists(r.Header)}
+	if token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		in["identity"] = token
+	}
+	return in
 }
 
 // authenticate requires the bearer token, when one is configured, on
@@ -247,8 +304,8 @@ func (s *Server) Listen() (net.Listener, error) {
 	if err != nil {
 		return nil, err
 	}
-	if host, _, _ := net.SplitHostPort(s.cfg.Addr); !isLoopback(host) && (s.cfg.TLSCert == "" || s.cfg.Token == "") {
-		s.log.Warn("listening beyond loopback without both TLS and a token", "addr", s.cfg.Addr)
+	if host, _, _ := net.SplitHostPort(s.cfg.Addr); !isLoopback(host) && (s.cfg.TLSCert == "" || (s.cfg.Token == "" && s.cfg.Authorization != "basic")) {
+		s.log.Warn("listening beyond loopback without both TLS and a token (or --authorization basic)", "addr", s.cfg.Addr)
 	}
 	return ln, nil
 }
