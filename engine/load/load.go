@@ -163,11 +163,15 @@ func expand(path string) ([]string, error) {
 		return []string{path}, nil
 	}
 	var files []string
-	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+	// Walk the folder a symlink names (--docs live, where live is flipped
+	// from one version to the next): WalkDir does not follow a symlinked
+	// root, but does with a trailing separator.
+	root := filepath.Clean(path) + string(filepath.Separator)
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+		if d.IsDir() && p != root && strings.HasPrefix(d.Name(), ".") {
 			return filepath.SkipDir
 		}
 		if !d.IsDir() && IsDocumentFile(p) {

@@ -145,3 +145,27 @@ func TestPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestFilesOfASymlinkedFolder: --docs may name a symlink to a folder (one
+// flipped from version to version); its files are read, and its hidden
+// subfolders (Kubernetes' ..data) are not read twice.
+func TestFilesOfASymlinkedFolder(t *testing.T) {
+	root := t.TempDir()
+	v1 := filepath.Join(root, "v1")
+	if err := os.MkdirAll(filepath.Join(v1, "..2026_data"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"flows.yaml", "..2026_data/flows.yaml"} {
+		if err := os.WriteFile(filepath.Join(v1, f), []byte("kind: Team\nid: team:t\nmembers: []\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	live := filepath.Join(root, "live")
+	if err := os.Symlink(v1, live); err != nil {
+		t.Fatal(err)
+	}
+	files, err := Files(live)
+	if err != nil || len(files) != 1 || files[0] != filepath.Join(live, "flows.yaml") {
+		t.Fatalf("files %v, %v: want live/flows.yaml", files, err)
+	}
+}

@@ -190,7 +190,11 @@ func (s *Server) rewatch(w *fsnotify.Watcher) {
 			_ = w.Add(filepath.Dir(p))
 			continue
 		}
-		_ = filepath.WalkDir(p, func(path string, d os.DirEntry, err error) error {
+		// A symlinked folder is flipped in its parent: watch that too.
+		if info, err := os.Lstat(p); err == nil && info.Mode()&os.ModeSymlink != 0 {
+			_ = w.Add(filepath.Dir(filepath.Clean(p)))
+		}
+		_ = filepath.WalkDir(filepath.Clean(p)+string(filepath.Separator), func(path string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
 				if err := w.Add(path); err != nil {
 					s.log.Warn("cannot watch a document folder; the rescan still reloads it", "folder", path, "err", err)
