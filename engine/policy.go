@@ -17,6 +17,11 @@ import (
 // DecisionQuery is the query every decision evaluates.
 const DecisionQuery = "data.padlock.authz.decision"
 
+// DocumentsPath is where a bundle carries documents (`padlock bundle
+// build --docs`): a list of padlock documents that a sidecar activating
+// the bundle takes as one more source of its world.
+const DocumentsPath = "/padlock/documents"
+
 // Module is one Rego file.
 type Module struct {
 	Name   string // path, as shown in errors

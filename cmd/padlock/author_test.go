@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/padlock/padlock/engine/pack"
 	"github.com/padlock/padlock/engine/pack/packtest"
 )
 
@@ -270,5 +271,29 @@ func TestBundleBuildAndVerify(t *testing.T) {
 	write(t, filepath.Join(broken, "x.rego"), "package padlock.authz\n\ndecision := input.nope\n")
 	if _, errOut, code := exe(t, dir, "bundle", "build", "--policies", broken, "-o", filepath.Join(dir, "b.tar.gz")); code != 2 || !strings.Contains(errOut, "undefined ref: input.nope") {
 		t.Errorf("broken policies: exit %d\n%s", code, errOut)
+	}
+
+	// --docs packs the validated world at padlock/documents; an invalid
+	// world writes no bundle.
+	world := filepath.Join(dir, "world.tar.gz")
+	example, _ := filepath.Abs("../../fixtures/example/world")
+	if _, errOut, code := exe(t, dir, "bundle", "build", "--docs", example, "-o", world); code != 0 {
+		t.Fatalf("build --docs: exit %d\n%s", code, errOut)
+	}
+	b, err := pack.ReadFile(world, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs, _ := b.Data["padlock"].(map[string]any)["documents"].([]any)
+	if len(docs) < 10 {
+		t.Errorf("the bundle carries %d documents at padlock/documents", len(docs))
+	}
+	invalid := filepath.Join(dir, "invalid.yaml")
+	write(t, invalid, "kind: Share\nflow: flow-nowhere\ngrants: []\n")
+	if _, errOut, code := exe(t, dir, "bundle", "build", "--docs", invalid, "-o", filepath.Join(dir, "i.tar.gz")); code != 2 || !strings.Contains(errOut, "no bundle was written") {
+		t.Errorf("invalid docs: exit %d\n%s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "i.tar.gz")); err == nil {
+		t.Error("a bundle was written for an invalid world")
 	}
 }

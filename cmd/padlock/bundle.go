@@ -11,6 +11,7 @@ import (
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/pack"
+	"github.com/padlock/padlock/engine/render"
 	"github.com/padlock/padlock/policies"
 )
 
@@ -35,6 +36,7 @@ Example:
 					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "bundle.tar.gz", Usage: "write the bundle to `FILE` (- for standard output)"},
 					&cli.StringFlag{Name: "policies", Usage: "pack the .rego files under `DIR` (default: the built-in policies)"},
 					&cli.StringFlag{Name: "data", Usage: "pack the data.json files under `DIR` (default: the built-in bundles/ data)"},
+					&cli.StringSliceFlag{Name: "docs", Usage: "pack the documents under `PATH` (files, folders, dumps; repeatable), validated as one world, at padlock/documents: sidecars that activate the bundle decide over them"},
 					&cli.StringFlag{Name: "revision", Usage: "the manifest's revision (default: build time)"},
 					&cli.StringFlag{Name: "signing-key", Usage: "sign with this PEM private key or HMAC secret (`FILE` or value)"},
 					&cli.StringFlag{Name: "signing-alg", Value: "RS256", Usage: "signing algorithm (RS256, ES256, HS256, ...)"},
@@ -51,6 +53,22 @@ Example:
 					}
 					if opts.Revision == "" {
 						opts.Revision = time.Now().UTC().Format("20060102T150405Z")
+					}
+					if paths := c.StringSlice("docs"); len(paths) > 0 {
+						eng, err := newEngine(c)
+						if err != nil {
+							return err
+						}
+						docs, probs := eng.Sources().Paths(c.Context, paths...)
+						w, more := eng.Assemble(docs)
+						probs = append(probs, more...)
+						_ = render.Problems(c.App.ErrWriter, render.Text, probs)
+						if w == nil || probs.HasErrors() {
+							return cli.Exit("padlock: the documents are invalid or unreadable: no bundle was written", exitUnusable)
+						}
+						for _, d := range docs {
+							opts.Documents = append(opts.Documents, d.Generic())
+						}
 					}
 					b, err := pack.Build(c.Context, opts)
 					if err != nil {

@@ -224,10 +224,10 @@ func TestSidecarsConvergeOnBundles(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	build := func(rev string, data string) []byte {
+	build := func(rev string, data string, docs ...any) []byte {
 		dataDir := filepath.Join(dir, rev)
 		write(t, filepath.Join(dataDir, "padlock/config/data.json"), data)
-		b, err := pack.Build(context.Background(), pack.BuildOptions{Policies: withMask, Data: os.DirFS(dataDir), Revision: rev, SigningKey: priv})
+		b, err := pack.Build(context.Background(), pack.BuildOptions{Policies: withMask, Data: os.DirFS(dataDir), Revision: rev, SigningKey: priv, Documents: docs})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -310,6 +310,33 @@ decision_logs:
 	}
 	if status, _ := a.call(t, "GET", "/health?bundles", ""); status != 500 && status != 200 {
 		t.Errorf("health?bundles: %d", status)
+	}
+
+	// One world for the fleet: r4 carries documents (a flow and its share,
+	// beside each sidecar's own files), r5 an invalid world (a share of a
+	// flow nobody defines), which both refuse, keeping r4's world.
+	fleetFlow := map[string]any{"kind": "DesktopFlow", "id": "flow-fleet", "name": "Fleet", "environment": "env-prod",
+		"owner": "user:olivia@northwind.example", "schemaVersion": "v2", "connectionReferences": []any{}, "actions": []any{}}
+	zoeShare := func(flow string) map[string]any {
+		return map[string]any{"kind": "Share", "flow": flow, "grants": []any{map[string]any{"principal": "user:zoe@northwind.example", "role": "user"}}}
+	}
+	zoe := `{"action":"run","mode":"console","principal":"user:zoe@northwind.example","flow":"flow-fleet"}`
+	serve(build("r4", `{"processReadAllRoles": []}`, fleetFlow, zoeShare("flow-fleet")))
+	for _, s := range []*sidecar{a, b} {
+		waitFor(t, func() bool { _, d := s.call(t, "POST", "/v1/decisions", zoe); return d["allow"] == true }, "a sidecar to decide over r4's documents")
+	}
+	serve(build("r5", `{"processReadAllRoles": []}`, zoeShare("flow-nowhere")))
+	for _, s := range []*sidecar{a, b} {
+		waitFor(t, func() bool {
+			_, h := s.call(t, "GET", "/health", "")
+			return h["status"] == "degraded" && strings.Contains(fmt.Sprint(h), "documents are invalid")
+		}, "a sidecar to refuse r5's invalid world and say so on /health")
+		if _, d := s.call(t, "POST", "/v1/decisions", zoe); d["allow"] != true {
+			t.Errorf("r5's invalid world replaced r4's: %v", d)
+		}
+		if _, l := s.call(t, "GET", "/v1/documents?source=bundle", ""); !strings.Contains(fmt.Sprint(l), "flow-fleet") {
+			t.Errorf("the bundle's documents are not listed with their source: %v", l)
+		}
 	}
 }
 

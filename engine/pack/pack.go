@@ -65,7 +65,10 @@ const DefaultKeyID = "default"
 type BuildOptions struct {
 	Policies fs.FS // .rego files; *_test.rego are left out
 	Data     fs.FS // data.json files
-	Revision string
+	// Documents are validated padlock documents (generic JSON) packed at
+	// engine.DocumentsPath, for sidecars to decide over one world.
+	Documents []any
+	Revision  string
 	// SigningKey is a PEM private key or HMAC secret (file path or value);
 	// empty leaves the bundle unsigned.
 	SigningKey string
@@ -90,6 +93,14 @@ func Build(ctx context.Context, o BuildOptions) (*bundle.Bundle, error) {
 	data, err := engine.ReadData(o.Data)
 	if err != nil {
 		return nil, err
+	}
+	if len(o.Documents) > 0 {
+		root, _ := data["padlock"].(map[string]any)
+		if root == nil {
+			root = map[string]any{}
+			data["padlock"] = root
+		}
+		root[path.Base(engine.DocumentsPath)] = o.Documents
 	}
 	rs := roots(parsed, data)
 	b := &bundle.Bundle{

@@ -38,6 +38,7 @@ func keyOf(t validate.Typed) (docKey, bool) {
 type docSet struct {
 	files    []validate.Typed
 	imported []validate.Typed           // from --import-from, the tenant's own tables
+	bundle   []validate.Typed           // from the active bundle (padlock bundle build --docs)
 	api      map[docKey]*validate.Typed // nil: deleted
 	order    []docKey                   // API keys in first-write order
 }
@@ -48,6 +49,18 @@ func (s docSet) withFiles(files []validate.Typed) docSet {
 	return s
 }
 
+// withBundle is the set with the bundle's documents replaced.
+func (s docSet) withBundle(bundle []validate.Typed) docSet {
+	s.bundle = bundle
+	return s
+}
+
+// sourced lists the documents of the files, the import and the bundle:
+// every source but the API.
+func (s docSet) sourced() []validate.Typed {
+	return slices.Concat(s.files, s.imported, s.bundle)
+}
+
 // withImported is the set with the imported documents replaced.
 func (s docSet) withImported(imported []validate.Typed) docSet {
 	s.imported = imported
@@ -55,7 +68,7 @@ func (s docSet) withImported(imported []validate.Typed) docSet {
 }
 
 func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
-	next := docSet{files: s.files, imported: s.imported, api: make(map[docKey]*validate.Typed, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
+	next := docSet{files: s.files, imported: s.imported, bundle: s.bundle, api: make(map[docKey]*validate.Typed, len(s.api)+len(writes)), order: append([]docKey(nil), s.order...)}
 	for k, v := range s.api {
 		next.api[k] = v
 	}
@@ -68,14 +81,13 @@ func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
 	return next
 }
 
-// merged lists the documents in order: files, then imported ones, then
-// the API's. Each document belongs to its source: the API never overrides
+// merged lists the documents in order: files, imported ones, the
+// bundle's, then the API's. Each document belongs to its source: the API never overrides
 // nor hides what the files or the import define, and a document that two
 // sources both define is a duplicate the world's checks refuse, naming
 // both (a conflict in the write's answer, or on /health after a reload).
 func (s docSet) merged() []validate.Typed {
-	out := make([]validate.Typed, 0, len(s.files)+len(s.imported)+len(s.api))
-	out = append(append(out, s.files...), s.imported...)
+	out := s.sourced()
 	for _, k := range s.order {
 		if w := s.api[k]; w != nil {
 			out = append(out, *w)
@@ -84,9 +96,9 @@ func (s docSet) merged() []validate.Typed {
 	return out
 }
 
-// fromSources reports whether the files or the import define the key.
+// fromSources reports whether the files, the import or the bundle define the key.
 func (s docSet) fromSources(k docKey) bool {
-	for _, d := range slices.Concat(s.files, s.imported) {
+	for _, d := range s.sourced() {
 		if dk, ok := keyOf(d); ok && dk == k {
 			return true
 		}
@@ -101,7 +113,7 @@ func (s docSet) find(k docKey) (validate.Typed, bool) {
 		}
 		return *w, true
 	}
-	for _, d := range slices.Concat(s.files, s.imported) {
+	for _, d := range s.sourced() {
 		if dk, ok := keyOf(d); ok && dk == k {
 			return d, true
 		}
@@ -258,9 +270,9 @@ func (s *Server) handleListDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	source := r.URL.Query().Get("source")
 	switch source {
-	case "", "files", "import", "api":
+	case "", "files", "import", "bundle", "api":
 	default:
-		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, fmt.Sprintf("unknown source %q: want files, import or api", source), nil)
+		writeError(w, http.StatusBadRequest, types.CodeInvalidParameter, fmt.Sprintf("unknown source %q: want files, import, bundle or api", source), nil)
 		return
 	}
 	s.mu.Lock()
@@ -283,6 +295,9 @@ func (s *Server) handleListDocuments(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, t := range docs.imported {
 		add("import", t)
+	}
+	for _, t := range docs.bundle {
+		add("bundle", t)
 	}
 	for _, k := range docs.order {
 		if t := docs.api[k]; t != nil {

@@ -19,6 +19,9 @@ import (
 
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
 )
 
@@ -153,17 +156,33 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 		return false
 	}
 	eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithCompiler(c), engine.WithStore(store))...)
-	if err == nil {
-		w := (&world.World{})
-		if old := s.eng.Load(); old != nil {
-			w = old.World()
-		}
-		err = eng.SetWorld(ctx, w)
-	}
 	if err != nil {
 		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
 		return false
 	}
+	// The bundle's documents (padlock bundle build --docs) are one source,
+	// validated with the rest of the world before anything changes: an
+	// invalid world bundle is refused like a tampered one.
+	docs, probs := bundleDocuments(ctx, eng, store)
+	next := s.docs.withBundle(docs)
+	var w *world.World
+	if !probs.HasErrors() {
+		var more diag.List
+		w, more = validate.World(next.merged())
+		probs = append(probs, more...)
+	}
+	if w == nil || probs.HasErrors() {
+		s.log.Error("bundle refused: its documents are invalid; the previous policies and world keep serving", "problems", probs.Error())
+		s.setHealth(healthBundles, "the active bundle's documents are invalid: the previous policies and world keep serving", probs)
+		s.metrics.validationFailures.WithLabelValues("bundle").Inc()
+		return false
+	}
+	if err := eng.SetWorld(ctx, w); err != nil {
+		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
+		return false
+	}
+	s.docs = next
+	s.metrics.setCounts(w)
 	s.eng.Store(eng)
 	s.setHealth(healthBundles, "", nil)
 	if s.booting.Swap(false) {
@@ -175,6 +194,35 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	s.metrics.bundleActivations.Inc()
 	s.log.Info("bundle activated")
 	return true
+}
+
+// bundleDocuments reads and schema-checks the documents a bundle carries
+// at engine.DocumentsPath (none: an empty source).
+func bundleDocuments(ctx context.Context, eng *engine.Engine, store storage.Store) ([]validate.Typed, diag.List) {
+	v, err := storage.ReadOne(ctx, store, storage.MustParsePath(engine.DocumentsPath))
+	if storage.IsNotFound(err) {
+		return nil, nil
+	}
+	problem := func(msg string) diag.List {
+		return diag.List{{Severity: diag.Error, File: "bundle", Document: -1, Pointer: engine.DocumentsPath, Message: msg}}
+	}
+	if err != nil {
+		return nil, problem(err.Error())
+	}
+	if av, ok := v.(ast.Value); ok {
+		if v, err = ast.JSON(av); err != nil {
+			return nil, problem(err.Error())
+		}
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return nil, problem("not a list of documents")
+	}
+	docs := make([]load.Doc, len(list))
+	for i, d := range list {
+		docs[i] = load.Generated(fmt.Sprintf("bundle#%s/%d", engine.DocumentsPath, i), d)
+	}
+	return eng.Validator().Documents(docs)
 }
 
 // opaConfig reads an OPA configuration (YAML or JSON) and adds the bundle
