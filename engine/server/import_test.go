@@ -12,6 +12,8 @@ import (
 
 	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/dataverse/dataversetest"
+	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // TestImportFromTheTenant: the sidecar keeps its world in step with the
@@ -384,4 +386,35 @@ func TestAnEditThatKeepsSizeAndMtimeIsSeen(t *testing.T) {
 		t.Fatal(err)
 	}
 	eventually(t, "the share granted to v instead of u", func() bool { return runs("v") == true && runs("u") == false })
+}
+
+// TestAHungReadFailsTheReloadOnly: a reread of --docs that never returns
+// (a file on a hung mount) fails that reload within the read timeout: the
+// last good world keeps serving, /health says why, and the next reload is
+// not stuck behind it.
+func TestAHungReadFailsTheReloadOnly(t *testing.T) {
+	s, url := runServer(t, Config{Addr: "127.0.0.1:0", Docs: []string{exampleWorld}, DocsRescan: -1, DocsReadTimeout: 200 * time.Millisecond})
+	frank := `{"action":"run","principal":"frank@northwind.example","flow":"flow-desktop-cleanup"}`
+	hung := make(chan struct{})
+	defer close(hung)
+	good := s.read
+	s.read = func(ctx context.Context) ([]validate.Typed, diag.List) { <-hung; return nil, nil }
+	start := time.Now()
+	probs := s.Reload(context.Background())
+	if !probs.HasErrors() || !strings.Contains(probs.Error(), "took longer than 200ms") || time.Since(start) > 5*time.Second {
+		t.Fatalf("a hung read: %v after %s", probs, time.Since(start))
+	}
+	if _, d := do(t, "POST", url+"/v1/decisions", frank); d["allow"] != true {
+		t.Errorf("the last good world no longer serves: %v", d)
+	}
+	if _, h := do(t, "GET", url+"/health", ""); h["status"] != "degraded" {
+		t.Errorf("health after a hung read: %v", h)
+	}
+	s.read = good
+	if probs := s.Reload(context.Background()); probs.HasErrors() {
+		t.Fatalf("the next reload: %v", probs)
+	}
+	if _, h := do(t, "GET", url+"/health", ""); h["status"] != "ok" {
+		t.Errorf("health after a good reload: %v", h)
+	}
 }

@@ -73,7 +73,12 @@ func (s *Server) reload(ctx context.Context, stable string) (diag.List, bool) {
 	// replaces a newer one.
 	s.reloadMu.Lock()
 	defer s.reloadMu.Unlock()
-	docs, probs := s.readDocs(ctx, nil)
+	docs, probs, done := s.readWithin(ctx)
+	if !done { // not read: the watch tries again once the files settle
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.settle(healthFiles, probs, 0), false
+	}
 	if stable != "" && fingerprint(s.cfg.Docs) != stable {
 		return nil, false
 	}
@@ -83,6 +88,30 @@ func (s *Server) reload(ctx context.Context, stable string) (diag.List, bool) {
 		probs = append(probs, s.apply(ctx, s.docs.withFiles(docs), "files")...)
 	}
 	return s.settle(healthFiles, probs, len(docs)), true
+}
+
+// readWithin rereads --docs within DocsReadTimeout. A read that takes
+// longer (a file on a hung mount: a blocked read cannot be interrupted) is
+// left behind and reported as an error, so that the reload fails, the last
+// good world keeps serving, and later reloads are not stuck behind it.
+func (s *Server) readWithin(ctx context.Context) ([]validate.Typed, diag.List, bool) {
+	type result struct {
+		docs  []validate.Typed
+		probs diag.List
+	}
+	ch := make(chan result, 1) // the abandoned read's send must not block
+	read := s.read
+	go func() {
+		docs, probs := read(ctx)
+		ch <- result{docs, probs}
+	}()
+	select {
+	case r := <-ch:
+		return r.docs, r.probs, true
+	case <-time.After(s.cfg.DocsReadTimeout):
+		msg := fmt.Sprintf("reading the documents took longer than %s (a file on a hung mount?): the reload is abandoned", s.cfg.DocsReadTimeout)
+		return nil, diag.List{{Severity: diag.Error, File: strings.Join(s.cfg.Docs, ", "), Document: -1, Message: msg, Unreadable: true}}, false
+	}
 }
 
 // settle records how a change of one source ended: counted, on /health

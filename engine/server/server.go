@@ -24,7 +24,9 @@ import (
 	"github.com/open-policy-agent/opa/v1/plugins"
 
 	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/progress"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // Config is everything `padlock serve` is told.
@@ -59,6 +61,10 @@ type Config struct {
 	// 30 s; negative: never). DocsSettle is how long the files must stay
 	// unchanged before a change is applied (default 300 ms).
 	DocsRescan, DocsSettle time.Duration
+	// DocsReadTimeout bounds each reread of --docs (default 30 s): a file
+	// on a hung mount fails the reload, which keeps the last good world,
+	// instead of stopping every later one.
+	DocsReadTimeout time.Duration
 	// DataDir, when set, keeps the documents API's writes across restarts
 	// (an embedded database, fsync'd before every 2xx); without it they
 	// live in memory only, as OPA's do.
@@ -84,6 +90,9 @@ func (c *Config) defaults() {
 	}
 	if c.MaxJSONDepth <= 0 {
 		c.MaxJSONDepth = 64
+	}
+	if c.DocsReadTimeout <= 0 {
+		c.DocsReadTimeout = 30 * time.Second
 	}
 	if c.Logger == nil {
 		c.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
@@ -111,7 +120,9 @@ type Server struct {
 	// degraded holds each unhealthy source's state (guarded by mu).
 	degraded map[string]healthState
 	durable  *apiStore // nil without --data-dir
-	ready    atomic.Bool
+	// read rereads --docs (readDocs; a test stands in a hung read).
+	read  func(ctx context.Context) ([]validate.Typed, diag.List)
+	ready atomic.Bool
 	// booting: no bundle activated yet; the engine denies everything.
 	booting atomic.Bool
 }
@@ -121,6 +132,7 @@ type Server struct {
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
 	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	s.read = func(ctx context.Context) ([]validate.Typed, diag.List) { return s.readDocs(ctx, nil) }
 	s.health.Store(&healthState{Status: "ok"})
 	if cfg.Import != nil {
 		// Until the tenant has been read once, flows it holds are unknown
