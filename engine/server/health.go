@@ -22,6 +22,7 @@ const (
 	healthImport  = "import"
 	healthBundles = "bundles"
 	healthDataDir = "data-dir"
+	healthWatch   = "watch"
 )
 
 // setHealth records one source's state (nil problems: healthy) and
@@ -36,7 +37,7 @@ func (s *Server) setHealth(source, message string, probs diag.List) {
 		s.degraded[source] = healthState{Status: "degraded", Message: message, Errors: probs}
 	}
 	h := healthState{Status: "ok"}
-	for _, src := range []string{healthBundles, healthFiles, healthImport, healthDataDir} {
+	for _, src := range []string{healthBundles, healthFiles, healthImport, healthDataDir, healthWatch} {
 		d, ok := s.degraded[src]
 		if !ok {
 			continue

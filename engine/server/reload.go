@@ -182,6 +182,9 @@ func (s *Server) watch(ctx context.Context) {
 			// A lost event (the kernel's queue overflowed, say): the next
 			// rescan catches up, but look now.
 			s.log.Warn("the document watcher reported an error; rescanning", "err", err)
+			s.mu.Lock()
+			s.setHealth(healthWatch, "the document watcher lost events: rescanning, and watching again at the next rescan", diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}})
+			s.mu.Unlock()
 			pending, settle = fingerprint(s.cfg.Docs), time.After(s.cfg.DocsSettle)
 		case <-rescan:
 			s.rewatch(watcher)
@@ -209,29 +212,43 @@ func (s *Server) watch(ctx context.Context) {
 
 // rewatch (re)adds a watch on every folder under --docs: a folder that was
 // replaced, or created since, is watched again. fsnotify ignores a folder
-// it watches already.
+// it watches already. A folder that cannot be watched makes /health
+// degraded until a later rewatch succeeds: only the rescan sees its
+// changes meanwhile.
 func (s *Server) rewatch(w *fsnotify.Watcher) {
 	if w == nil {
 		return
 	}
+	var lost diag.List
+	add := func(folder string) {
+		if err := w.Add(folder); err != nil {
+			lost = append(lost, diag.Problem{Severity: diag.Error, File: folder, Document: -1, Message: "cannot watch: " + err.Error()})
+		}
+	}
 	for _, p := range s.cfg.Docs {
 		if info, err := os.Stat(p); err == nil && !info.IsDir() {
-			_ = w.Add(filepath.Dir(p))
+			add(filepath.Dir(p))
 			continue
 		}
 		// A symlinked folder is flipped in its parent: watch that too.
 		if info, err := os.Lstat(p); err == nil && info.Mode()&os.ModeSymlink != 0 {
-			_ = w.Add(filepath.Dir(filepath.Clean(p)))
+			add(filepath.Dir(filepath.Clean(p)))
 		}
 		_ = filepath.WalkDir(filepath.Clean(p)+string(filepath.Separator), func(path string, d os.DirEntry, err error) error {
 			if err == nil && d.IsDir() {
-				if err := w.Add(path); err != nil {
-					s.log.Warn("cannot watch a document folder; the rescan still reloads it", "folder", path, "err", err)
-				}
+				add(path)
 			}
 			return nil
 		})
 	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(lost) > 0 {
+		s.log.Warn("cannot watch a document folder; the rescan still reloads it", "problems", lost.Error())
+		s.setHealth(healthWatch, fmt.Sprintf("%s cannot be watched: changes are seen only at the next rescan", diag.Count(len(lost), "document folder")), lost)
+		return
+	}
+	s.setHealth(healthWatch, "", nil)
 }
 
 // fingerprint says what the document files are now: every path under
