@@ -37,13 +37,9 @@ func WriteDocuments(docs []load.Doc, f Format, create func(name string) (io.Writ
 	kinds := make([]string, len(docs)) // each document's file
 	var names []string
 	for i, d := range docs {
-		var head struct {
-			Kind document.Kind `json:"kind"`
-		}
-		_ = json.Unmarshal(d.Raw(), &head) // not an object: no kind, refused below
-		name, ok := fileOfKind[head.Kind]
+		name, ok := fileOfKind[kindOf(d)]
 		if !ok {
-			return fmt.Errorf("%s: no file for kind %q", d.File, head.Kind)
+			return fmt.Errorf("%s: no file for kind %q", d.File, kindOf(d))
 		}
 		kinds[i] = name
 		if !slices.Contains(names, name) {
@@ -65,6 +61,19 @@ func WriteDocuments(docs []load.Doc, f Format, create func(name string) (io.Writ
 		}
 	}
 	return nil
+}
+
+// kindOf reads a document's kind: from a generated document's Go value
+// (no JSON is made for it until it is written), else from its JSON.
+func kindOf(d load.Doc) document.Kind {
+	if k, _, ok := document.KeyOf(d.GoValue()); ok {
+		return k
+	}
+	var head struct {
+		Kind document.Kind `json:"kind"`
+	}
+	_ = json.Unmarshal(d.Raw(), &head) // not an object: no kind, refused by the caller
+	return head.Kind
 }
 
 // writeKind writes the documents of one file.
