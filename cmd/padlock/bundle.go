@@ -11,7 +11,6 @@ import (
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/pack"
-	"github.com/padlock/padlock/engine/render"
 	"github.com/padlock/padlock/policies"
 )
 
@@ -59,11 +58,8 @@ Example:
 						if err != nil {
 							return err
 						}
-						docs, probs := eng.Sources().Paths(c.Context, paths...)
-						w, more := eng.Assemble(docs)
-						probs = append(probs, more...)
-						_ = render.Problems(c.App.ErrWriter, render.Text, probs)
-						if w == nil || probs.HasErrors() {
+						docs, w, _ := readValid(c, eng, eng.Sources(), paths)
+						if w == nil {
 							return cli.Exit("padlock: the documents are invalid or unreadable: no bundle was written", exitUnusable)
 						}
 						for _, d := range docs {

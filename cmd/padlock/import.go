@@ -10,10 +10,14 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/render"
+	"github.com/padlock/padlock/engine/source"
+	docworld "github.com/padlock/padlock/engine/world"
 )
 
 func importCommand() *cli.Command {
@@ -87,11 +91,8 @@ Example:
 			}
 			src := eng.Sources()
 			src.Dataverse.Environment = c.String("environment")
-			docs, probs := src.Paths(c.Context, paths...)
-			w, more := eng.Assemble(docs)
-			probs = append(probs, more...)
-			_ = render.Problems(c.App.ErrWriter, render.Text, probs)
-			if w == nil || probs.HasErrors() {
+			docs, w, probs := readValid(c, eng, src, paths)
+			if w == nil {
 				return cli.Exit("padlock: the dump gives invalid or unreadable documents: nothing was written", exitUnusable)
 			}
 			if dir := c.String("output"); dir != "" {
@@ -108,6 +109,19 @@ Example:
 			return nil
 		},
 	}
+}
+
+// readValid reads documents through src and validates them as one world,
+// printing every problem to stderr; the world is nil when any is an error.
+func readValid(c *cli.Context, eng *engine.Engine, src source.Reader, paths []string) ([]load.Doc, *docworld.World, diag.List) {
+	docs, probs := src.Paths(c.Context, paths...)
+	w, more := eng.Assemble(docs)
+	probs = append(probs, more...)
+	_ = render.Problems(c.App.ErrWriter, render.Text, probs)
+	if probs.HasErrors() {
+		w = nil
+	}
+	return docs, w, probs
 }
 
 // fetchFlags name the flags of a live fetch: import's own, and serve's
