@@ -25,8 +25,7 @@ type pathQueries struct {
 // decision path itself should go through Decide, which fails closed.
 func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result any, ok bool, err error) {
 	path = strings.Trim(path, "/")
-	ref, err := ast.ParseRef("data." + strings.ReplaceAll(path, "/", "."))
-	if err != nil || path == "" {
+	if path == "" {
 		return nil, false, fmt.Errorf("invalid data path %q", path)
 	}
 	e.paths.mu.Lock()
@@ -34,7 +33,12 @@ func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result a
 		e.paths.m = map[string]rego.PreparedEvalQuery{}
 	}
 	pq, found := e.paths.m[path]
-	if !found {
+	if !found { // parsed and prepared once per path: the cache is the hot path
+		ref, err := ast.ParseRef("data." + strings.ReplaceAll(path, "/", "."))
+		if err != nil {
+			e.paths.mu.Unlock()
+			return nil, false, fmt.Errorf("invalid data path %q", path)
+		}
 		pq, err = rego.New(rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
 		if err != nil {
 			e.paths.mu.Unlock()
