@@ -58,11 +58,21 @@ type lexer struct {
 	line int
 	out  []statement
 	cur  statement
+	// keep says, from its first token, whether a statement is wanted;
+	// the rest of an unwanted one is scanned the same way (literals can
+	// span lines) but not kept, so that a 100 KB script costs its few
+	// wanted statements, not 1,500 token lists.
+	keep func(first token) bool
+	skip bool // the current statement is not wanted
 }
 
 // statements tokenizes a whole script.
-func statements(script string) []statement {
-	l := &lexer{src: script, line: 1}
+func statements(script string) []statement { return statementsWhere(script, nil) }
+
+// statementsWhere tokenizes the statements whose first token keep wants
+// (nil: all).
+func statementsWhere(script string, keep func(first token) bool) []statement {
+	l := &lexer{src: script, line: 1, keep: keep}
 	for l.pos < len(l.src) {
 		c := l.src[l.pos]
 		switch {
@@ -89,7 +99,14 @@ func statements(script string) []statement {
 }
 
 func (l *lexer) emit(t token) {
+	if l.skip {
+		return
+	}
 	if len(l.cur.tokens) == 0 {
+		if l.keep != nil && !l.keep(t) {
+			l.skip = true
+			return
+		}
 		l.cur.line = l.line
 	}
 	l.cur.tokens = append(l.cur.tokens, t)
@@ -99,7 +116,7 @@ func (l *lexer) end() {
 	if len(l.cur.tokens) > 0 {
 		l.out = append(l.out, l.cur)
 	}
-	l.cur = statement{}
+	l.cur, l.skip = statement{}, false
 }
 
 // word reads unquoted characters up to a space, a newline or a quote.
@@ -156,13 +173,16 @@ func (l *lexer) literal() bool {
 		quote = "'''"
 	}
 	var b strings.Builder
+	build := !l.skip // an unwanted statement's literals are only measured
 	percents, lines := 0, 0
 	for i := len(quote); i < len(body); i++ {
 		c := body[i]
 		switch {
 		case c == '\\' && i+1 < len(body):
 			i++
-			b.WriteByte(body[i])
+			if build {
+				b.WriteByte(body[i])
+			}
 			if body[i] == '\n' {
 				lines++
 			}
@@ -186,7 +206,9 @@ func (l *lexer) literal() bool {
 			if c == '%' && prefix != "$fx" { // %name% inside: not known from the script alone
 				percents++
 			}
-			b.WriteByte(c)
+			if build {
+				b.WriteByte(c)
+			}
 		}
 	}
 	return false

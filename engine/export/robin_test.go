@@ -1,6 +1,8 @@
 package export
 
 import (
+	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -79,5 +81,38 @@ func FuzzScript(f *testing.F) {
 			}
 		}
 		parseScript(script, nil)
+	})
+}
+
+// FuzzStatementsWhere: tokenizing only the wanted statements gives
+// exactly the wanted statements of a full tokenization.
+func FuzzStatementsWhere(f *testing.F) {
+	f.Add("SET Password TO 'x'\r\nUI.Click a: $'''multi\nline''' b\nDISABLE External.InvokeCloudConnector Connection: 'c'\n/# SET a TO 'b'\n#/ SET c TO %d%")
+	f.Add("x 'unclosed\nSET a TO $fx'=1'\n%open 'q' \\'")
+	f.Fuzz(func(t *testing.T, script string) {
+		var want []statement
+		for _, s := range statements(script) {
+			if wanted(s.tokens[0]) {
+				want = append(want, s)
+			}
+		}
+		if got := statementsWhere(script, wanted); !reflect.DeepEqual(got, want) {
+			t.Fatalf("statementsWhere:\n%+v\nwant\n%+v", got, want)
+		}
+	})
+}
+
+// FuzzUnquoteJSON: the fast path decodes as encoding/json does.
+func FuzzUnquoteJSON(f *testing.F) {
+	for _, s := range []string{`"a\r\nb"`, `"\u00e9\"\\\/"`, `"x" `, `"bad\x01"`, "\"\xff\"", `"a\q"`, `"`, `"é"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := unquoteJSON(s)
+		var want string
+		wantErr := json.Unmarshal([]byte(s), &want)
+		if (err == nil) != (wantErr == nil) || got != want {
+			t.Fatalf("unquoteJSON(%q) = %q, %v; encoding/json %q, %v", s, got, err, want, wantErr)
+		}
 	})
 }

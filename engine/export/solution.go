@@ -48,11 +48,8 @@ func (r *reader) solution(fsys fs.FS, label string) {
 	// customizations.xml holds every flow of the solution (78 MB for 2,500
 	// real flows): it is streamed, one <Workflow> at a time, bounded by the
 	// export's total, never read whole nor held to a one-file ceiling.
-	if f, err := fsys.Open(zipCustomizations); err == nil {
-		file := path.Join(label, zipCustomizations)
-		lr := newLimitReader(f, r.opts.Limits.MaxTotalBytes, file)
-		r.workflowsXML(lr, file, bins, names)
-		f.Close()
+	if _, err := fs.Stat(fsys, zipCustomizations); err == nil {
+		r.workflowsXML(fsys, zipCustomizations, path.Join(label, zipCustomizations), bins, names)
 	} else if !errors.Is(err, fs.ErrNotExist) {
 		r.problem(path.Join(label, zipCustomizations), 0, "%v", err)
 	}
@@ -121,17 +118,50 @@ type xmlWorkflow struct {
 }
 
 // workflowsXML streams customizations.xml for its <Workflow> elements,
-// remembering the line of each.
-func (r *reader) workflowsXML(in io.Reader, file string, bins map[string]binary, names map[string]string) {
+// remembering the line of each: with the fast scanner (xmlscan.go), and
+// where it refuses the file, once more with encoding/xml from where the
+// scanner stopped, so that encoding/xml's verdict and message stand.
+func (r *reader) workflowsXML(fsys fs.FS, name, file string, bins map[string]binary, names map[string]string) {
+	read := 0
+	visit := func(w xmlWorkflow, line int) {
+		read++
+		if w.Category == "5" && w.JSONFileName != "" {
+			names[path.Base(w.JSONFileName)] = cleanName(w.Name)
+		}
+		r.desktopFlow(w, file, line, bins, true)
+	}
+	err := r.readXML(fsys, name, file, func(in io.Reader) error { return scanWorkflows(in, visit) })
+	var refused *xmlSyntaxError
+	if errors.As(err, &refused) {
+		skip := read
+		err = r.readXML(fsys, name, file, func(in io.Reader) error { return decodeWorkflows(in, skip, visit) })
+	}
+	if err != nil {
+		r.problem(file, xmlLine(nil, err), "%v", err)
+	}
+}
+
+// readXML opens customizations.xml, bounded by the export's total.
+func (r *reader) readXML(fsys fs.FS, name, file string, read func(io.Reader) error) error {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return read(newLimitReader(f, r.opts.Limits.MaxTotalBytes, file))
+}
+
+// decodeWorkflows reads the <Workflow> elements with encoding/xml, past
+// the first skip of them.
+func decodeWorkflows(in io.Reader, skip int, visit func(w xmlWorkflow, line int)) error {
 	dec := xml.NewDecoder(bufio.NewReaderSize(in, 256<<10))
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
-			return
+			return nil
 		}
 		if err != nil {
-			r.problem(file, xmlLine(nil, err), "malformed XML: %v", err)
-			return
+			return fmt.Errorf("malformed XML: %w", err)
 		}
 		se, ok := tok.(xml.StartElement)
 		if !ok || se.Name.Local != "Workflow" {
@@ -140,13 +170,13 @@ func (r *reader) workflowsXML(in io.Reader, file string, bins map[string]binary,
 		line, _ := dec.InputPos()
 		var w xmlWorkflow
 		if err := dec.DecodeElement(&w, &se); err != nil {
-			r.problem(file, xmlLine(nil, err), "malformed XML in <Workflow>: %v", err)
-			return
+			return fmt.Errorf("malformed XML in <Workflow>: %w", err)
 		}
-		if w.Category == "5" && w.JSONFileName != "" {
-			names[path.Base(w.JSONFileName)] = cleanName(w.Name)
+		if skip > 0 {
+			skip--
+			continue
 		}
-		r.desktopFlow(w, file, line, bins, true)
+		visit(w, line)
 	}
 }
 
@@ -196,7 +226,8 @@ func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins map[stri
 	}
 	var script string
 	if s := strings.TrimSpace(w.Definition); s != "" {
-		if err := json.Unmarshal([]byte(s), &script); err != nil {
+		var err error
+		if script, err = unquoteJSON(s); err != nil {
 			r.problem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)
 			return
 		}
