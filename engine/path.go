@@ -76,3 +76,14 @@ func (e *Engine) Eval(ctx context.Context, query string, input any) (rego.Result
 	}
 	return rs, nil
 }
+
+// Prepare prepares a query against the policies and the world once, for
+// a caller that evaluates it many times with rego.EvalParsedInput (the
+// audit, once per flow).
+func (e *Engine) Prepare(ctx context.Context, query string) (rego.PreparedEvalQuery, error) {
+	pq, err := rego.New(rego.Query(query), rego.Compiler(e.compiler), rego.Store(e.store), rego.StrictBuiltinErrors(true)).PrepareForEval(ctx)
+	if err != nil {
+		return pq, fmt.Errorf("prepare %s: %w", query, err)
+	}
+	return pq, nil
+}

@@ -29,9 +29,10 @@ const BaseURL = "https://padlock.dev/schemas/"
 
 // Names of the schemas that are not document kinds.
 const (
-	QueryName = "query"        // the query input
-	TableName = "fixturetable" // a fixture table (*_test.yaml)
-	AuditName = "auditinput"   // the audit rules' input
+	QueryName      = "query"           // the query input
+	TableName      = "fixturetable"    // a fixture table (*_test.yaml)
+	AuditName      = "auditinput"      // the audit rules' input, one desktop flow
+	AuditCloudName = "auditcloudinput" // the cloud flow rules' input
 	// The list queries' inputs: who can (principals), what can (flows).
 	PrincipalsName = "listprincipals"
 	FlowsName      = "listflows"
@@ -57,6 +58,7 @@ func Sources() []Source {
 		{Name: QueryName, Value: document.Query{}},
 		{Name: TableName, Value: document.Table{}},
 		{Name: AuditName, Value: document.AuditInput{}},
+		{Name: AuditCloudName, Value: document.AuditCloudInput{}},
 		{Name: PrincipalsName, Value: document.PrincipalsQuery{}},
 		{Name: FlowsName, Value: document.FlowsQuery{}},
 		{Name: WhatIfName, Value: document.Changes{}},

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -37,6 +38,7 @@ Example:
 			policiesFlag(),
 			allowEmptyFlag(),
 			quietFlag(),
+			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.GOMAXPROCS(0), Usage: "read and audit this many inputs and flows at once; the output is the same for any"},
 			&cli.Int64Flag{Name: "max-export-bytes", Value: export.DefaultLimits().MaxTotalBytes, Usage: "the most an export (a zip's entries together, or customizations.xml) may expand to, in `BYTES`; a zip entry compressed more than 200 times is refused as a zip bomb"},
 		},
 		Action: func(c *cli.Context) error {
@@ -51,11 +53,14 @@ Example:
 			if err != nil {
 				return usageError("--fail-on: %v", err)
 			}
+			if c.Int("jobs") < 1 {
+				return usageError("--jobs: want 1 or more, got %d", c.Int("jobs"))
+			}
 			eng, err := newEngine(c)
 			if err != nil {
 				return err
 			}
-			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c), Limits: limits(c)})
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c), Limits: limits(c), Jobs: c.Int("jobs")})
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}

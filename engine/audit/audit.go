@@ -7,9 +7,12 @@ package audit
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
+	"sync"
+
+	"github.com/open-policy-agent/opa/rego"
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
@@ -17,10 +20,9 @@ import (
 	"github.com/padlock/padlock/engine/export"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/progress"
+	"github.com/padlock/padlock/engine/validate"
+	"github.com/padlock/padlock/engine/world"
 )
-
-// FindingsPath is the audit rules' document in the Data API's terms.
-const FindingsPath = "padlock/audit/findings"
 
 // Options say what to audit.
 type Options struct {
@@ -29,8 +31,12 @@ type Options struct {
 	// Docs are padlock documents (shares, teams, connections, flows with
 	// their owners) that say what exports do not.
 	Docs []string
-	// Progress shows the flows read and audited on a terminal (nil: silent).
+	// Progress shows the solutions and flows read and audited on a
+	// terminal, with the rate (nil: silent).
 	Progress *progress.Meter
+	// Jobs is how many inputs are read and flows audited at once (0:
+	// GOMAXPROCS); the report is the same for any.
+	Jobs int
 	// FailOn is the rank (ParseSeverity) of the weakest failing severity.
 	FailOn int
 	Limits export.Limits
@@ -90,86 +96,275 @@ func (r *Report) AtLeast(min int) int {
 	return n
 }
 
-// Run audits the inputs with the engine's policies.
+// Run audits the inputs with the engine's policies. Inputs are streamed:
+// each desktop flow is parsed, validated and audited on its own (the
+// rules of data.padlock.audit, once per flow, with the flow as input and
+// who holds which role in data.world), on Options.Jobs goroutines, and
+// only its findings and, if a cloud flow could not start it, its name and
+// blockers are kept; the cloud flows are audited last, over that index
+// (data.padlock.audit.cloud). The report is the same for any Jobs.
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
 	defer o.Progress.Done()
-	res := export.Read(inputs, export.Options{Environment: o.Environment, Limits: o.Limits, Progress: o.Progress})
-	rep := &Report{Problems: res.Problems, Rules: eng.AuditRules(), CloudFlows: len(res.CloudFlows), CloudFlowRuns: res.CloudFlows, Environment: o.Environment, FailOn: o.FailOn}
-	docs := res.Documents
+	pq, err := eng.Prepare(ctx, flowQuery)
+	if err != nil {
+		return nil, err
+	}
+	a := &auditor{ctx: ctx, eng: eng, opts: o, query: pq, seen: map[string]load.Doc{}, blocked: map[string]document.AuditBlocked{}, invalid: true}
+	rep := &Report{Rules: eng.AuditRules(), Environment: o.Environment, FailOn: o.FailOn, Warnings: diag.List{}}
+	var docs []load.Doc
+	var docProbs diag.List
 	if len(o.Docs) > 0 {
 		more, probs := eng.Sources().Paths(ctx, o.Docs...)
 		// Warnings (a dump's rows that could not be mapped) are doubts, not
 		// inputs that could not be audited.
-		docs, rep.Problems, rep.Warnings = append(docs, more...), append(rep.Problems, probs.Errors()...), append(rep.Warnings, probs.Warnings()...)
+		docs, docProbs, rep.Warnings = more, probs.Errors(), append(rep.Warnings, probs.Warnings()...)
 		if len(more) > 0 && !mentionsEnvironment(more, o.Environment) {
 			rep.Warnings = append(rep.Warnings, diag.Problem{Severity: diag.Warning, Document: -1,
 				Message: fmt.Sprintf("environment %q matches none of the documents given with --docs (no flow, connection or role assignment is in it): is --environment right?", o.Environment)})
 		}
 	}
-	// A flow in --docs says who owns it and its references: it stands in
-	// for the exported document of the same id, whose facts remain.
-	given := map[string]load.Doc{}
-	for _, d := range docs {
-		if m, ok := d.Generic().(map[string]any); ok && m["kind"] == string(document.KindDesktopFlow) {
-			id, _ := m["id"].(string)
-			given[id] = d
+	res := export.Read(inputs, export.Options{
+		Environment: o.Environment, Limits: o.Limits, Progress: o.Progress, Jobs: o.Jobs,
+		Before: func(found *export.Result) {
+			docProbs = append(docProbs, a.setWorld(append(docs, found.Documents...))...)
+		},
+		Flow: a.flow,
+	})
+	if a.err != nil {
+		return nil, a.err
+	}
+	rep.CloudFlows, rep.CloudFlowRuns = len(res.CloudFlows), res.CloudFlows
+	rep.Problems = append(append(res.Problems, docProbs...), a.flowProblems()...)
+	// A share is checked against every flow once all are known.
+	for _, share := range a.pending {
+		if _, ok := a.seen[share.Value.(document.Share).Flow]; !ok {
+			rep.Problems, a.invalid = append(rep.Problems, validate.UnknownFlow(share)), true
 		}
 	}
-	input := document.AuditInput{Environment: o.Environment, Flows: map[string]document.AuditFlow{}, CloudFlows: res.CloudFlows}
-	for _, f := range res.Flows {
-		input.Flows[f.Doc.ID] = f.Facts
-		if _, ok := given[f.Doc.ID]; ok {
-			continue
+	if !a.invalid {
+		// Flows known only from documents are audited with the actions
+		// their documents give.
+		for _, id := range a.givenIDs {
+			if _, ok := a.seen[id]; !ok {
+				origin := a.given[id]
+				a.audit(id, origin.doc, document.AuditFlow{ID: id, Name: origin.doc.Name, Location: document.Location{File: origin.source.File, Line: origin.source.Line, Element: fmt.Sprintf("document %d", origin.source.Index)},
+					RequiredBinaries: []string{}, MissingBinaries: []string{}, Actions: liveActions(origin.doc), Credentials: []document.AuditCredential{}})
+			}
 		}
-		raw, err := json.Marshal(f.Doc)
-		if err != nil {
+		if err := a.auditCloudFlows(res.CloudFlows); err != nil {
 			return nil, err
 		}
-		d, probs := load.New(load.Options{}).Bytes(f.Facts.Location.File+"#"+f.Facts.Location.Element, raw)
-		docs, rep.Problems = append(docs, d...), append(rep.Problems, probs...)
 	}
-	w, probs := eng.Assemble(docs)
-	rep.Problems = append(rep.Problems, probs.Errors()...)
-	if w == nil {
-		return rep, nil // invalid documents: no rule runs
+	if a.err != nil {
+		return nil, a.err
 	}
-	for _, f := range w.Flows {
-		if _, ok := input.Flows[f.ID]; !ok { // a flow from padlock documents
-			origin := given[f.ID]
-			input.Flows[f.ID] = document.AuditFlow{ID: f.ID, Name: f.Name, Location: document.Location{File: origin.File, Line: origin.Line, Element: fmt.Sprintf("document %d", origin.Index)},
-				RequiredBinaries: []string{}, MissingBinaries: []string{}, Actions: liveActions(f), Credentials: []document.AuditCredential{}}
+	rep.Flows = a.audited
+	rep.Findings = a.findings
+	if a.invalid { // invalid documents: no rule's finding stands
+		rep.Findings = nil
+	}
+	sortFindings(rep.Findings)
+	if rep.Findings == nil {
+		rep.Findings = []document.Finding{}
+	}
+	if rep.Problems == nil {
+		rep.Problems = diag.List{}
+	}
+	return rep, nil
+}
+
+// flowQuery asks the rules of one flow for its findings and for what
+// keeps a cloud flow from starting it.
+const flowQuery = "findings := data.padlock.audit.findings; blockers := data.padlock.audit.blockers"
+
+// CloudFindingsPath is the cloud flow rules' findings in the Data API's terms.
+const CloudFindingsPath = "padlock/audit/cloud/findings"
+
+// auditor is one audit run's state; flow is called concurrently.
+type auditor struct {
+	ctx   context.Context
+	eng   *engine.Engine
+	opts  Options
+	query rego.PreparedEvalQuery
+
+	// Set before the first flow (export.Options.Before), then read-only.
+	invalid  bool // the documents are invalid: no rule runs
+	given    map[string]givenFlow
+	givenIDs []string
+	pending  []validate.Typed // shares of flows the documents lack
+
+	mu       sync.Mutex
+	seen     map[string]load.Doc // exported flow id → where first read
+	problems []orderedProblems
+	findings []document.Finding
+	blocked  map[string]document.AuditBlocked
+	audited  int
+	err      error
+}
+
+// givenFlow is a flow the documents define: it stands in for the
+// exported document of the same id, whose facts remain.
+type givenFlow struct {
+	doc    document.DesktopFlow
+	source load.Doc
+}
+
+type orderedProblems struct {
+	order export.Order
+	probs diag.List
+}
+
+// setWorld validates the documents (--docs and those among the inputs)
+// and makes them the world the rules read.
+func (a *auditor) setWorld(docs []load.Doc) diag.List {
+	typed, probs := a.eng.Validator().Documents(docs)
+	probs = probs.Errors()
+	if len(probs) > 0 {
+		return probs
+	}
+	w, pending, more := validate.OpenWorld(typed)
+	if more.HasErrors() {
+		return append(probs, more.Errors()...)
+	}
+	if err := a.eng.SetWorld(a.ctx, w); err != nil {
+		a.err = err
+		return probs
+	}
+	a.given, a.pending = map[string]givenFlow{}, pending
+	for _, t := range typed {
+		if f, ok := t.Value.(document.DesktopFlow); ok {
+			a.given[f.ID] = givenFlow{doc: f, source: t.Source}
+			a.givenIDs = append(a.givenIDs, f.ID)
 		}
 	}
-	rep.Flows = len(input.Flows)
+	a.invalid = false
+	return probs
+}
 
-	if err := eng.SetWorld(ctx, w); err != nil {
-		return nil, err
+// flow validates and audits one exported flow.
+func (a *auditor) flow(f export.Flow) {
+	id := f.Doc.ID
+	src := load.Generated(f.Facts.Location.File+"#"+f.Facts.Location.Element, f.Doc)
+	var probs diag.List
+	a.mu.Lock()
+	first, dup := a.seen[id]
+	if !dup {
+		a.seen[id] = src
 	}
-	var generic any
-	raw, err := json.Marshal(input)
+	a.mu.Unlock()
+	doc := f.Doc
+	if g, ok := a.given[id]; ok {
+		doc = g.doc
+	} else {
+		t, ps := a.eng.Validator().Document(src)
+		probs = ps.Errors()
+		if len(probs) == 0 {
+			if dup {
+				probs = append(probs, validate.Duplicate(t, validate.Typed{Kind: document.KindDesktopFlow, Source: first}, "/id", id))
+			}
+			probs = append(probs, validate.FlowProblems(t).Errors()...)
+			doc = t.Value.(document.DesktopFlow)
+		}
+	}
+	if len(probs) > 0 {
+		a.mu.Lock()
+		a.problems = append(a.problems, orderedProblems{order: f.Order, probs: probs})
+		a.mu.Unlock()
+		return
+	}
+	if !a.invalid {
+		a.audit(id, doc, f.Facts)
+	}
+}
+
+// audit evaluates the rules of one flow and keeps what they found.
+func (a *auditor) audit(id string, doc document.DesktopFlow, facts document.AuditFlow) {
+	findings, blockers, err := a.evalFlow(doc, facts)
+	a.mu.Lock()
+	defer a.mu.Unlock()
 	if err != nil {
-		return nil, err
+		if a.err == nil {
+			a.err = fmt.Errorf("audit flow %s: %w", id, err)
+		}
+		return
 	}
-	if err := json.Unmarshal(raw, &generic); err != nil {
-		return nil, err
+	a.findings = append(a.findings, findings...)
+	if len(blockers) > 0 {
+		a.blocked[id] = document.AuditBlocked{Name: doc.Name, FlowName: facts.Name, Blockers: blockers}
 	}
-	result, defined, err := eng.EvalPath(ctx, FindingsPath, generic)
-	o.Progress.Add("desktop flows audited", len(input.Flows))
+	a.audited++
+	a.opts.Progress.Add("desktop flows audited", 1)
+}
+
+func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow) ([]document.Finding, []string, error) {
+	flow, err := ast.InterfaceToValue(world.FlowData(doc))
 	if err != nil {
-		return nil, fmt.Errorf("evaluate %s: %w", FindingsPath, err)
+		return nil, nil, err
+	}
+	input := ast.NewObject(
+		ast.Item(ast.InternedTerm("environment"), ast.StringTerm(a.opts.Environment)),
+		ast.Item(ast.InternedTerm("flow"), ast.NewTerm(flow)),
+		ast.Item(ast.InternedTerm("facts"), ast.NewTerm(factsValue(facts))),
+	)
+	rs, err := a.query.Eval(a.ctx, rego.EvalParsedInput(input))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rs) != 1 {
+		return nil, nil, fmt.Errorf("the policies define no audit findings (data.padlock.audit.findings and blockers)")
+	}
+	findings, err := findingsOf(rs[0].Bindings["findings"])
+	if err != nil {
+		return nil, nil, err
+	}
+	var blockers []string
+	list, _ := rs[0].Bindings["blockers"].([]any)
+	for _, b := range list {
+		if s, ok := b.(string); ok {
+			blockers = append(blockers, s)
+		}
+	}
+	return findings, blockers, nil
+}
+
+// auditCloudFlows evaluates the cloud flow rules once, over the index of
+// the desktop flows they cannot start.
+func (a *auditor) auditCloudFlows(cloud []document.AuditCloudFlow) error {
+	if len(cloud) == 0 {
+		return nil
+	}
+	// Once per audit: generic values are fine (EvalPath takes Go values).
+	result, defined, err := a.eng.EvalPath(a.ctx, CloudFindingsPath, cloudInput(cloud, a.blocked))
+	if err != nil {
+		return fmt.Errorf("evaluate %s: %w", CloudFindingsPath, err)
 	}
 	if !defined {
-		return nil, fmt.Errorf("evaluate %s: the policies define no audit findings", FindingsPath)
+		return fmt.Errorf("evaluate %s: the policies define no cloud flow findings", CloudFindingsPath)
 	}
-	raw, err = json.Marshal(result)
+	findings, err := findingsOf(result)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := json.Unmarshal(raw, &rep.Findings); err != nil {
-		return nil, fmt.Errorf("audit findings do not have the Finding shape: %w", err)
+	a.findings = append(a.findings, findings...)
+	return nil
+}
+
+// flowProblems are the flows' problems in input order.
+func (a *auditor) flowProblems() diag.List {
+	sort.Slice(a.problems, func(i, j int) bool { return a.problems[i].order.Less(a.problems[j].order) })
+	var out diag.List
+	for _, p := range a.problems {
+		out = append(out, p.probs...)
 	}
-	sort.SliceStable(rep.Findings, func(i, j int) bool {
-		a, b := rep.Findings[i], rep.Findings[j]
+	return out
+}
+
+// sortFindings orders findings by flow name, flow, severity (strongest
+// first), rule and what they are about: a total order, so that the
+// report is the same whichever goroutine audited what.
+func sortFindings(fs []document.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
 		if a.FlowName != b.FlowName {
 			return a.FlowName < b.FlowName
 		}
@@ -182,15 +377,11 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		if a.Rule != b.Rule {
 			return a.Rule < b.Rule
 		}
-		return a.Reference+a.Principal+a.Message < b.Reference+b.Principal+b.Message
+		if a.Reference+a.Principal+a.Message != b.Reference+b.Principal+b.Message {
+			return a.Reference+a.Principal+a.Message < b.Reference+b.Principal+b.Message
+		}
+		return a.Location.File+a.Location.Element < b.Location.File+b.Location.Element
 	})
-	if rep.Findings == nil {
-		rep.Findings = []document.Finding{}
-	}
-	if rep.Warnings == nil {
-		rep.Warnings = diag.List{}
-	}
-	return rep, nil
 }
 
 // mentionsEnvironment reports whether any document (a flow, a connection,

@@ -1,15 +1,34 @@
 package document
 
-// AuditInput is the input of the audit rules (data.padlock.audit): what
-// exports say about each flow beyond its DesktopFlow document, which is in
-// data.world like any other.
+// AuditInput is the input of the audit rules (data.padlock.audit), which
+// the audit evaluates once per desktop flow.
 type AuditInput struct {
 	// Environment is where the solution is or will be imported.
 	Environment string `json:"environment"`
-	// Flows holds, by flow id, every audited desktop flow's export facts.
-	Flows map[string]AuditFlow `json:"flows"`
+	// Flow is the audited flow as data.world.flows holds flows (connector
+	// ids in short form, optional fields left out).
+	Flow DesktopFlow `json:"flow"`
+	// Facts is what the export says about the flow beyond its document.
+	Facts AuditFlow `json:"facts"`
+}
+
+// AuditCloudInput is the input of the cloud flow rules
+// (data.padlock.audit.cloud), evaluated once after every desktop flow.
+type AuditCloudInput struct {
 	// CloudFlows are the cloud flows of the exports.
 	CloudFlows []AuditCloudFlow `json:"cloudFlows"`
+	// Blocked holds, by id, the audited desktop flows that a cloud flow
+	// cannot start, and why (data.padlock.audit.blockers).
+	Blocked map[string]AuditBlocked `json:"blocked"`
+}
+
+// AuditBlocked is a desktop flow that a cloud flow cannot start.
+type AuditBlocked struct {
+	// Name is the flow's name in its document, FlowName in its export
+	// (every finding's flowName); they differ where --docs renames a flow.
+	Name     string   `json:"name"`
+	FlowName string   `json:"flowName"`
+	Blockers []string `json:"blockers"`
 }
 
 // Location says where a finding is: the file, and the element or line

@@ -61,7 +61,7 @@ func (r *reader) cloudFlow(data []byte, file, name string) {
 		flow.Runs = append(flow.Runs, document.AuditRun{Action: ptr, DesktopFlow: NormalizeID(target), RunMode: strings.ToLower(mode)})
 	})
 	sort.Slice(flow.Runs, func(i, j int) bool { return flow.Runs[i].Action < flow.Runs[j].Action })
-	r.res.CloudFlows = append(r.res.CloudFlows, flow)
+	r.out = append(r.out, &slot{cloud: &flow})
 }
 
 // walkActions visits every action of a Logic Apps definition, nested in

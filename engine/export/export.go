@@ -13,8 +13,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
@@ -26,10 +29,24 @@ import (
 type Flow struct {
 	Doc   document.DesktopFlow
 	Facts document.AuditFlow
+	// Order is where the flow is among the inputs (Order.Less), whichever
+	// goroutine read it.
+	Order Order
+}
+
+// Order places a flow among the inputs: the input unit (a solution, a
+// file) in the order of the walk, then the flow within it.
+type Order struct{ Unit, Index int }
+
+// Less orders flows as the inputs list them.
+func (o Order) Less(p Order) bool {
+	return o.Unit < p.Unit || o.Unit == p.Unit && o.Index < p.Index
 }
 
 // Result is everything read from the inputs.
 type Result struct {
+	// Flows are the desktop flows, in input order; empty when
+	// Options.Flow took them.
 	Flows      []Flow
 	CloudFlows []document.AuditCloudFlow
 	// Documents are padlock documents found among the inputs.
@@ -42,11 +59,29 @@ type Options struct {
 	// Environment is given to every exported flow: exports carry none.
 	Environment string
 	Limits      Limits
-	// Progress counts the desktop flows read (nil: silent).
+	// Progress counts the solutions and desktop flows read (nil: silent).
 	Progress *progress.Meter
+	// Jobs is how many inputs are read, and how many flows parsed, at
+	// once (0: GOMAXPROCS).
+	Jobs int
+	// Flow, when set, is handed each desktop flow as soon as it is read,
+	// from up to Jobs goroutines at once, instead of keeping the flows in
+	// the Result: an audit of tens of thousands of flows holds none of
+	// their scripts for longer than it takes to audit them.
+	Flow func(Flow)
+	// Before, when set, is called once every input that is not a solution
+	// (padlock documents, Web API dumps, cloud flow files: small next to
+	// solutions) has been read, and before any solution is, with what
+	// they yielded: the audit builds the world its rules need from the
+	// documents there before the first flow reaches Flow. The flows of
+	// those inputs reach Flow after Before returns.
+	Before func(*Result)
 }
 
-// Read reads every input: files and folders, folders recursively.
+// Read reads every input: files and folders, folders recursively. The
+// inputs are found first (a walk, in lexical order), then read as units,
+// a solution or a file each, on Jobs goroutines; what each unit yields
+// is put back in walk order, so that the Result is the same for any Jobs.
 func Read(paths []string, o Options) *Result {
 	if o.Limits == (Limits{}) {
 		o.Limits = DefaultLimits()
@@ -54,53 +89,206 @@ func Read(paths []string, o Options) *Result {
 	if o.Environment == "" {
 		o.Environment = "default"
 	}
-	r := &reader{opts: o, res: &Result{}}
+	if o.Jobs <= 0 {
+		o.Jobs = runtime.GOMAXPROCS(0)
+	}
+	var units []unit
 	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			r.problem(p, 0, "%v", cleanErr(err))
-			continue
-		}
-		if info.IsDir() {
-			r.dir(p)
-		} else {
-			r.file(p, true)
+		units = appendUnits(units, p, true)
+	}
+	pool := newPool(o.Jobs)
+	readers := make([]*reader, len(units))
+	// First the inputs that are not solutions, keeping their flows; then,
+	// once Before has seen them, the solutions, streamed.
+	first := o
+	first.Flow = nil
+	readUnits(units, readers, first, pool, false)
+	if o.Before != nil {
+		o.Before(merge(readers, true))
+	}
+	if o.Flow != nil {
+		for _, r := range readers {
+			for _, s := range slotsOf(r) {
+				if s.flow != nil {
+					o.Flow(*s.flow)
+					s.flow = nil
+				}
+			}
 		}
 	}
-	return r.res
+	readUnits(units, readers, o, pool, true)
+	pool.close()
+	return merge(readers, false)
 }
 
-type reader struct {
-	opts Options
-	res  *Result
+// unit is one input to read: a solution (a zip or a folder), or a file.
+type unit struct {
+	solution bool
+	read     func(*reader)
 }
 
-func (r *reader) problem(file string, line int, format string, args ...any) {
-	r.res.Problems = append(r.res.Problems, diag.Problem{Severity: diag.Error, File: file, Document: -1, Line: line, Message: fmt.Sprintf(format, args...)})
-}
-
-// dir reads a solution folder as a whole, or searches a folder for inputs.
-func (r *reader) dir(dir string) {
-	if isSolution(os.DirFS(dir)) {
-		r.solution(os.DirFS(dir), dir)
-		return
+// readUnits reads the units that are (or are not) solutions, Jobs at once.
+func readUnits(units []unit, readers []*reader, o Options, pool *pool, solutions bool) {
+	var todo []int
+	for i, u := range units {
+		if u.solution == solutions {
+			todo = append(todo, i)
+		}
 	}
-	entries, err := os.ReadDir(dir)
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(o.Jobs, len(todo)) {
+		wg.Go(func() {
+			for k := int(next.Add(1) - 1); k < len(todo); k = int(next.Add(1) - 1) {
+				i := todo[k]
+				r := &reader{opts: o, unit: i, pool: pool}
+				units[i].read(r)
+				r.wg.Wait()
+				if units[i].solution {
+					o.Progress.Add("solutions read", 1)
+				}
+				readers[i] = r
+			}
+		})
+	}
+	wg.Wait()
+}
+
+func slotsOf(r *reader) []*slot {
+	if r == nil { // not read yet
+		return nil
+	}
+	return r.out
+}
+
+// merge puts what the units yielded together, in walk order (the units
+// read so far, when partial).
+func merge(readers []*reader, partial bool) *Result {
+	res := &Result{}
+	for _, r := range readers {
+		for _, s := range slotsOf(r) {
+			res.Problems = append(res.Problems, s.problems...)
+			res.Documents = append(res.Documents, s.docs...)
+			if s.cloud != nil {
+				res.CloudFlows = append(res.CloudFlows, *s.cloud)
+			}
+			if s.flow != nil && !partial {
+				res.Flows = append(res.Flows, *s.flow)
+			}
+		}
+	}
+	return res
+}
+
+// appendUnits walks a path for the units to read: a solution folder or
+// a solution zip is one, and so is each other file.
+func appendUnits(units []unit, p string, explicit bool) []unit {
+	info, err := os.Stat(p)
+	switch {
+	case err != nil:
+		return append(units, unit{read: func(r *reader) { r.problem(p, 0, "%v", cleanErr(err)) }})
+	case !info.IsDir():
+		return append(units, unit{solution: strings.HasSuffix(strings.ToLower(p), ".zip"), read: func(r *reader) { r.file(p, explicit) }})
+	case isSolution(os.DirFS(p)):
+		return append(units, unit{solution: true, read: func(r *reader) { r.solution(os.DirFS(p), p) }})
+	}
+	entries, err := os.ReadDir(p)
 	if err != nil {
-		r.problem(dir, 0, "%v", cleanErr(err))
-		return
+		return append(units, unit{read: func(r *reader) { r.problem(p, 0, "%v", cleanErr(err)) }})
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), ".") {
-			continue
+		if !strings.HasPrefix(e.Name(), ".") {
+			units = appendUnits(units, filepath.Join(p, e.Name()), false)
 		}
-		p := filepath.Join(dir, e.Name())
-		if e.IsDir() {
-			r.dir(p)
-		} else {
-			r.file(p, false)
+	}
+	return units
+}
+
+// reader reads one unit. Everything it finds goes to out in the order
+// found; a desktop flow's slot is filled by whichever goroutine parses it.
+type reader struct {
+	opts Options
+	unit int
+	pool *pool
+	out  []*slot
+	wg   sync.WaitGroup // the unit's flows being parsed
+}
+
+// slot is one thing a unit yields, in its place.
+type slot struct {
+	problems diag.List
+	docs     []load.Doc
+	cloud    *document.AuditCloudFlow
+	flow     *Flow
+}
+
+func (r *reader) problem(file string, line int, format string, args ...any) {
+	r.out = append(r.out, &slot{problems: diag.List{flowProblem(file, line, format, args...)}})
+}
+
+func flowProblem(file string, line int, format string, args ...any) diag.Problem {
+	return diag.Problem{Severity: diag.Error, File: file, Document: -1, Line: line, Message: fmt.Sprintf(format, args...)}
+}
+
+// flow parses a desktop flow on the pool: parse returns the flow, or
+// problems. The flow goes to Options.Flow, or into the Result.
+func (r *reader) flow(parse func() (*Flow, diag.List)) {
+	s := &slot{}
+	order := Order{Unit: r.unit, Index: len(r.out)}
+	r.out = append(r.out, s)
+	r.wg.Add(1)
+	r.pool.run(func() {
+		defer r.wg.Done()
+		s.flow, s.problems = parse()
+		if s.flow == nil {
+			return
 		}
+		s.flow.Order = order
+		r.opts.Progress.Add("desktop flows read", 1)
+		if r.opts.Flow != nil {
+			r.opts.Flow(*s.flow)
+			s.flow = nil // handed on, not kept
+		}
+	})
+}
+
+// pool runs functions on a fixed number of goroutines; a nil pool (one
+// job) runs them at once, in the caller.
+type pool struct {
+	tasks chan func()
+	wg    sync.WaitGroup
+}
+
+func newPool(jobs int) *pool {
+	if jobs <= 1 {
+		return nil
+	}
+	// A few tasks queued per worker keep them busy while units scan;
+	// each holds one flow's script, so the queue bounds memory.
+	p := &pool{tasks: make(chan func(), 4*jobs)}
+	for range jobs {
+		p.wg.Go(func() {
+			for t := range p.tasks {
+				t()
+			}
+		})
+	}
+	return p
+}
+
+func (p *pool) run(t func()) {
+	if p == nil {
+		t()
+		return
+	}
+	p.tasks <- t
+}
+
+func (p *pool) close() {
+	if p != nil {
+		close(p.tasks)
+		p.wg.Wait()
 	}
 }
 
@@ -162,8 +350,7 @@ func (r *reader) file(p string, explicit bool) {
 
 func (r *reader) documents(p string, data []byte) {
 	docs, probs := load.New(load.Options{MaxFileSize: r.opts.Limits.MaxFileBytes}).Bytes(p, data)
-	r.res.Documents = append(r.res.Documents, docs...)
-	r.res.Problems = append(r.res.Problems, probs...)
+	r.out = append(r.out, &slot{docs: docs, problems: probs})
 }
 
 func (r *reader) read(p string) ([]byte, error) {

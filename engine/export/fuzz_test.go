@@ -34,10 +34,10 @@ func FuzzParsers(f *testing.F) {
 	f.Add(byte(4), small.Bytes())
 	f.Add(byte(2), []byte(`{"properties":{"definition":{"actions":{"a":{"inputs":{"host":{"operationId":"RunUIFlow_V2"},"parameters":{"uiFlowId":7}}}}}}}`))
 	f.Fuzz(func(t *testing.T, kind byte, data []byte) {
-		r := &reader{opts: Options{Environment: "env", Limits: Limits{MaxFileBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 100, MaxEntries: 100}}, res: &Result{}}
+		r := &reader{opts: Options{Environment: "env", Limits: Limits{MaxFileBytes: 1 << 20, MaxTotalBytes: 4 << 20, MaxRatio: 100, MaxEntries: 100}}}
 		switch kind % 5 {
 		case 0:
-			r.workflowsXML(fstest.MapFS{"c.xml": {Data: data}}, "c.xml", "c.xml", map[string]binary{}, map[string]string{})
+			r.workflowsXML(fstest.MapFS{"c.xml": {Data: data}}, "c.xml", "c.xml", &binaries{}, map[string]string{})
 		case 1:
 			r.workflowXML(data, "w.json.data.xml", nil, true)
 		case 2:
@@ -51,8 +51,8 @@ func FuzzParsers(f *testing.F) {
 				r.solution(fsys, "s.zip")
 			}
 		}
-		for _, fl := range r.res.Flows {
-			if fl.Doc.ID == "" || fl.Doc.Environment != "env" {
+		for _, s := range r.out {
+			if fl := s.flow; fl != nil && (fl.Doc.ID == "" || fl.Doc.Environment != "env") {
 				t.Fatalf("a flow without id or environment: %+v", fl.Doc)
 			}
 		}

@@ -58,12 +58,19 @@ type lexer struct {
 	line int
 	out  []statement
 	cur  statement
+	// arena holds every kept token, statement after statement (one slice
+	// that grows, not one per statement); the current statement's tokens
+	// are arena[start:].
+	arena []token
+	start int
 	// keep says, from its first token, whether a statement is wanted;
 	// the rest of an unwanted one is scanned the same way (literals can
 	// span lines) but not kept, so that a 100 KB script costs its few
 	// wanted statements, not 1,500 token lists.
 	keep func(first token) bool
 	skip bool // the current statement is not wanted
+	// lexUntil: up to here, lines were found to need tokenizing.
+	lexUntil int
 }
 
 // statements tokenizes a whole script.
@@ -74,6 +81,9 @@ func statements(script string) []statement { return statementsWhere(script, nil)
 func statementsWhere(script string, keep func(first token) bool) []statement {
 	l := &lexer{src: script, line: 1, keep: keep}
 	for l.pos < len(l.src) {
+		if l.skip && l.skipLine() {
+			continue
+		}
 		c := l.src[l.pos]
 		switch {
 		case c == '\n':
@@ -98,34 +108,74 @@ func statementsWhere(script string, keep func(first token) bool) []statement {
 	return l.out
 }
 
+// skipLine moves an unwanted statement to the end of its line when
+// nothing in the rest of the line can carry a token onto the next one: a
+// statement spans lines only through a triple-quoted literal, a comment
+// or a backslash escaping the newline in a literal. That is exactly where
+// tokenizing would have ended it, at a fraction of the cost.
+func (l *lexer) skipLine() bool {
+	if l.pos < l.lexUntil {
+		return false
+	}
+	rest := l.src[l.pos:]
+	end := strings.IndexByte(rest, '\n')
+	if end < 0 {
+		end = len(rest)
+	}
+	line := rest[:end]
+	if strings.Contains(line, "'''") || strings.Contains(line, "/#") || strings.IndexByte(line, '\\') >= 0 {
+		l.lexUntil = l.pos + end // tokenized, and not searched again on every token
+		return false
+	}
+	l.pos += end
+	return end > 0
+}
+
 func (l *lexer) emit(t token) {
 	if l.skip {
 		return
 	}
-	if len(l.cur.tokens) == 0 {
+	if len(l.arena) == l.start {
 		if l.keep != nil && !l.keep(t) {
 			l.skip = true
 			return
 		}
 		l.cur.line = l.line
 	}
-	l.cur.tokens = append(l.cur.tokens, t)
+	l.arena = append(l.arena, t)
 }
 
 func (l *lexer) end() {
-	if len(l.cur.tokens) > 0 {
+	if len(l.arena) > l.start {
+		l.cur.tokens = l.arena[l.start:len(l.arena):len(l.arena)]
 		l.out = append(l.out, l.cur)
+		l.start = len(l.arena)
 	}
 	l.cur, l.skip = statement{}, false
 }
+
+// unescape drops the backslash of every escape in a literal's text.
+func unescape(text string) string {
+	var b strings.Builder
+	b.Grow(len(text))
+	for i := 0; i < len(text); i++ {
+		if text[i] == '\\' && i+1 < len(text) {
+			i++
+		}
+		b.WriteByte(text[i])
+	}
+	return b.String()
+}
+
+// wordEnd marks the bytes that end a word.
+var wordEnd = [256]bool{' ': true, '\t': true, '\r': true, '\n': true, '\'': true, '%': true}
 
 // word reads unquoted characters up to a space, a newline or a quote.
 func (l *lexer) word() {
 	start := l.pos
 	l.pos++ // at least one character, so that a stray quote cannot loop
 	for l.pos < len(l.src) {
-		c := l.src[l.pos]
-		if c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\'' || c == '%' {
+		if wordEnd[l.src[l.pos]] {
 			break
 		}
 		l.pos++
@@ -172,22 +222,24 @@ func (l *lexer) literal() bool {
 	if strings.HasPrefix(body, "'''") {
 		quote = "'''"
 	}
-	var b strings.Builder
-	build := !l.skip // an unwanted statement's literals are only measured
+	// The text is the literal's own bytes unless it has escapes: only then
+	// is it copied, without its backslashes.
+	escaped := false
 	percents, lines := 0, 0
 	for i := len(quote); i < len(body); i++ {
 		c := body[i]
 		switch {
 		case c == '\\' && i+1 < len(body):
 			i++
-			if build {
-				b.WriteByte(body[i])
-			}
+			escaped = true
 			if body[i] == '\n' {
 				lines++
 			}
-		case strings.HasPrefix(body[i:], quote):
-			text := b.String()
+		case c == '\'' && strings.HasPrefix(body[i:], quote):
+			text := body[len(quote):i]
+			if escaped && !l.skip {
+				text = unescape(text)
+			}
 			l.emit(token{
 				kind:         tokText,
 				text:         text,
@@ -205,9 +257,6 @@ func (l *lexer) literal() bool {
 			}
 			if c == '%' && prefix != "$fx" { // %name% inside: not known from the script alone
 				percents++
-			}
-			if build {
-				b.WriteByte(c)
 			}
 		}
 	}

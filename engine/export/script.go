@@ -53,7 +53,7 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 			if len(ts) < 4 || ts[1].kind != tokWord || ts[2].kind != tokWord || ts[2].text != "TO" || !isLiteralValue(ts[3:]) {
 				continue
 			}
-			switch name := ts[1].text; {
+			switch name := strings.Clone(ts[1].text); {
 			case sensitive[name]:
 				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "sensitive", Line: s.line})
 			case passwordLike.MatchString(name):
@@ -96,7 +96,9 @@ func invokeAction(ts []token, refByPadID map[string]string) (document.AuditActio
 	if !known {
 		ref = pad
 	}
-	return document.AuditAction{Connector: connector, Operation: op, Reference: ref, Known: known}, true
+	// Copies: a token is a slice of the script, which must not outlive
+	// its flow's parse.
+	return document.AuditAction{Connector: strings.Clone(connector), Operation: strings.Clone(op), Reference: strings.Clone(ref), Known: known}, true
 }
 
 // unquoteJSON decodes a JSON string (a flow's <Definition>), as
@@ -116,7 +118,7 @@ func unquoteSimple(s string) (string, bool) {
 	if len(s) < 2 || s[0] != '"' {
 		return "", false
 	}
-	var b []byte
+	var b strings.Builder // String() does not copy: one allocation
 	start := 1
 	for i := 1; i < len(s); i++ {
 		c := s[i]
@@ -125,10 +127,10 @@ func unquoteSimple(s string) (string, bool) {
 			if i+1 >= len(s) {
 				return "", false
 			}
-			if b == nil {
-				b = make([]byte, 0, len(s))
+			if b.Cap() == 0 {
+				b.Grow(len(s))
 			}
-			b = append(b, s[start:i]...)
+			b.WriteString(s[start:i])
 			var r byte
 			switch s[i+1] {
 			case 'u': // \uXXXX outside the surrogates
@@ -139,7 +141,7 @@ func unquoteSimple(s string) (string, bool) {
 				if err != nil || n >= 0xD800 && n < 0xE000 {
 					return "", false
 				}
-				b = utf8.AppendRune(b, rune(n))
+				b.WriteRune(rune(n))
 				i += 5
 				start = i + 1
 				continue
@@ -158,7 +160,7 @@ func unquoteSimple(s string) (string, bool) {
 			default:
 				return "", false
 			}
-			b = append(b, r)
+			b.WriteByte(r)
 			i++
 			start = i + 1
 		case c == '"':
@@ -166,8 +168,9 @@ func unquoteSimple(s string) (string, bool) {
 				return "", false
 			}
 			out := s[1:i]
-			if b != nil {
-				out = string(append(b, out[start-1:]...))
+			if b.Cap() > 0 {
+				b.WriteString(s[start:i])
+				out = b.String()
 			}
 			return out, utf8.ValidString(out)
 		case c < 0x20:

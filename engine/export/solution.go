@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
 )
 
@@ -75,8 +76,8 @@ func (r *reader) solution(fsys fs.FS, label string) {
 	}
 }
 
-func (r *reader) binaries(fsys fs.FS, label string) map[string]binary {
-	bins := map[string]binary{}
+func (r *reader) binaries(fsys fs.FS, label string) *binaries {
+	bins := &binaries{byID: map[string]binary{}, ofFlow: map[string][]binary{}}
 	files, _ := fs.Glob(fsys, "desktopflowbinaries/*/desktopflowbinary.xml")
 	for _, name := range files {
 		data, err := readLimited(fsys, name, r.opts.Limits.MaxFileBytes)
@@ -100,9 +101,19 @@ func (r *reader) binaries(fsys fs.FS, label string) map[string]binary {
 				b.Data = "missing:" + b.Data
 			}
 		}
-		bins[b.ID] = b
+		bins.byID[b.ID] = b
+	}
+	for _, b := range bins.byID {
+		bins.ofFlow[b.Workflow] = append(bins.ofFlow[b.Workflow], b)
 	}
 	return bins
+}
+
+// binaries are a solution's desktopflowbinaries, by id and by the flow
+// they belong to; nil where the input has none (a Web API dump).
+type binaries struct {
+	byID   map[string]binary
+	ofFlow map[string][]binary
 }
 
 // xmlWorkflow is a <Workflow> element, desktop or cloud flow.
@@ -121,7 +132,7 @@ type xmlWorkflow struct {
 // remembering the line of each: with the fast scanner (xmlscan.go), and
 // where it refuses the file, once more with encoding/xml from where the
 // scanner stopped, so that encoding/xml's verdict and message stand.
-func (r *reader) workflowsXML(fsys fs.FS, name, file string, bins map[string]binary, names map[string]string) {
+func (r *reader) workflowsXML(fsys fs.FS, name, file string, bins *binaries, names map[string]string) {
 	read := 0
 	visit := func(w xmlWorkflow, line int) {
 		read++
@@ -182,7 +193,7 @@ func decodeWorkflows(in io.Reader, skip int, visit func(w xmlWorkflow, line int)
 
 // workflowXML reads a file whose root is one <Workflow> (pac's
 // Workflows/*.json.data.xml).
-func (r *reader) workflowXML(data []byte, file string, bins map[string]binary, inSolution bool) *xmlWorkflow {
+func (r *reader) workflowXML(data []byte, file string, bins *binaries, inSolution bool) *xmlWorkflow {
 	var w xmlWorkflow
 	if err := xml.Unmarshal(data, &w); err != nil {
 		r.problem(file, xmlLine(data, err), "malformed XML: %v", err)
@@ -206,30 +217,33 @@ type exportReference struct {
 	IsEmbedded    bool    `json:"isEmbedded"`
 }
 
-// desktopFlow turns a Category 6 workflow into a flow; others are skipped.
-func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins map[string]binary, inSolution bool) {
+// desktopFlow turns a Category 6 workflow into a flow, on the pool;
+// others are skipped.
+func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins *binaries, inSolution bool) {
 	if strings.TrimSpace(w.Category) != "6" {
 		return
 	}
+	r.flow(func() (*Flow, diag.List) { return r.opts.parseDesktopFlow(w, file, line, bins, inSolution) })
+}
+
+// parseDesktopFlow reads a flow's JSON columns and its script.
+func (o Options) parseDesktopFlow(w xmlWorkflow, file string, line int, bins *binaries, inSolution bool) (*Flow, diag.List) {
 	id, name := NormalizeID(w.ID), cleanName(w.Name)
 	loc := document.Location{File: file, Element: fmt.Sprintf("Workflow %s", id), Line: line}
 	if id == "" {
-		r.problem(file, line, "a desktop flow <Workflow> without a WorkflowId")
-		return
+		return nil, diag.List{flowProblem(file, line, "a desktop flow <Workflow> without a WorkflowId")}
 	}
 	var refs []exportReference
 	if s := strings.TrimSpace(w.ConnectionReferences); s != "" {
 		if err := json.Unmarshal([]byte(s), &refs); err != nil {
-			r.problem(file, line, "desktop flow %s (%s): <ConnectionReferences> is not a JSON array of references: %v", id, name, err)
-			return
+			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <ConnectionReferences> is not a JSON array of references: %v", id, name, err)}
 		}
 	}
 	var script string
 	if s := strings.TrimSpace(w.Definition); s != "" {
 		var err error
 		if script, err = unquoteJSON(s); err != nil {
-			r.problem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)
-			return
+			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)}
 		}
 	}
 	var deps struct {
@@ -237,20 +251,20 @@ func (r *reader) desktopFlow(w xmlWorkflow, file string, line int, bins map[stri
 	}
 	if s := strings.TrimSpace(w.Dependencies); s != "" {
 		if err := json.Unmarshal([]byte(s), &deps); err != nil {
-			r.problem(file, line, "desktop flow %s (%s): <Dependencies> is not JSON: %v", id, name, err)
-			return
+			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <Dependencies> is not JSON: %v", id, name, err)}
 		}
 	}
-	r.addFlow(id, name, "", refs, script, deps.RequiredBinaries, bins, inSolution, loc)
+	f := o.newFlow(id, name, "", refs, script, deps.RequiredBinaries, bins, inSolution, loc)
+	return &f, nil
 }
 
-// addFlow builds the DesktopFlow document and the audit facts.
-func (r *reader) addFlow(id, name, owner string, refs []exportReference, script string, required []string, bins map[string]binary, inSolution bool, loc document.Location) {
+// newFlow builds the DesktopFlow document and the audit facts.
+func (o Options) newFlow(id, name, owner string, refs []exportReference, script string, required []string, bins *binaries, inSolution bool, loc document.Location) Flow {
 	if name == "" {
 		name = id
 	}
 	doc := document.DesktopFlow{
-		Kind: document.KindDesktopFlow, ID: id, Name: name, Environment: r.opts.Environment, Owner: document.Principal(owner),
+		Kind: document.KindDesktopFlow, ID: id, Name: name, Environment: o.Environment, Owner: document.Principal(owner),
 		SchemaVersion: document.SchemaV1, ConnectionReferences: []document.ConnectionReference{}, Actions: []document.Action{},
 	}
 	byPad := map[string]string{}
@@ -271,24 +285,34 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 		}
 	}
 	facts := parseScript(script, byPad)
+	// The document lists each distinct live action once: a script calls
+	// the same operation through the same reference dozens of times, and
+	// the rules ask which actions a flow has, not how often (the facts
+	// keep every statement, with its line).
+	distinct := map[document.Action]bool{}
 	for _, a := range facts.actions {
-		if !a.Disabled {
-			doc.Actions = append(doc.Actions, document.Action{Connector: a.Connector, Operation: a.Operation, Reference: a.Reference})
+		act := document.Action{Connector: a.Connector, Operation: a.Operation, Reference: a.Reference}
+		if !a.Disabled && !distinct[act] {
+			distinct[act] = true
+			doc.Actions = append(doc.Actions, act)
 		}
 	}
 	var missing []string
-	have := map[string]bool{}
-	for _, b := range bins {
-		if b.Workflow == id {
-			have[b.ID] = true
-			if strings.HasPrefix(b.Data, "missing:") {
-				missing = append(missing, fmt.Sprintf("the data file %s of binary %s (%s)", strings.TrimPrefix(b.Data, "missing:"), b.ID, b.Type))
-			}
+	var have []binary
+	if bins != nil {
+		have = bins.ofFlow[id]
+	}
+	for _, b := range have {
+		if strings.HasPrefix(b.Data, "missing:") {
+			missing = append(missing, fmt.Sprintf("the data file %s of binary %s (%s)", strings.TrimPrefix(b.Data, "missing:"), b.ID, b.Type))
 		}
 	}
 	for i, b := range required {
 		required[i] = NormalizeID(b)
-		if _, ok := bins[required[i]]; !ok && bins != nil {
+		if bins == nil {
+			continue
+		}
+		if _, ok := bins.byID[required[i]]; !ok {
 			missing = append(missing, "binary "+required[i])
 		}
 	}
@@ -296,12 +320,11 @@ func (r *reader) addFlow(id, name, owner string, refs []exportReference, script 
 		doc.SchemaVersion = document.SchemaV2
 	}
 	sort.Strings(missing)
-	r.res.Flows = append(r.res.Flows, Flow{Doc: doc, Facts: document.AuditFlow{
+	return Flow{Doc: doc, Facts: document.AuditFlow{
 		ID: id, Name: name, Location: loc, InSolution: inSolution,
 		RequiredBinaries: orEmpty(required), MissingBinaries: orEmpty(missing),
 		Actions: orEmpty(facts.actions), Credentials: orEmpty(facts.credentials),
-	}})
-	r.opts.Progress.Add("desktop flows read", 1)
+	}}
 }
 
 // orEmpty writes a missing list as [] rather than null: the audit input's

@@ -14,14 +14,27 @@ import (
 // action naming a reference its flow lacks is only a warning: real exports
 // contain such flows. The world is nil when any error was found.
 func World(docs []Typed) (*world.World, diag.List) {
-	w := &world.World{}
-	var probs diag.List
+	w, pending, probs := OpenWorld(docs)
+	for _, t := range pending {
+		probs = append(probs, UnknownFlow(t))
+	}
+	if probs.HasErrors() {
+		return nil, probs
+	}
+	return w, probs
+}
+
+// OpenWorld is World for documents whose flows may also come from
+// elsewhere (an audit's exports, read after them): a share of a flow the
+// documents lack is not an error here but pending, for the caller to
+// check with UnknownFlow once it knows every flow.
+func OpenWorld(docs []Typed) (w *world.World, pending []Typed, probs diag.List) {
+	w = &world.World{}
 	seen := map[string]Typed{} // kind/id → first document
 	dup := func(t Typed, ptr, id string) bool {
 		key := string(t.Kind) + "/" + id
 		if first, ok := seen[key]; ok {
-			probs = append(probs, t.Source.Problem(diag.Error, ptr, "duplicate %s id %q (first defined in %s, document %d, line %d)",
-				t.Kind, id, first.Source.File, first.Source.Index, first.Source.Line))
+			probs = append(probs, Duplicate(t, first, ptr, id))
 			return true
 		}
 		seen[key] = t
@@ -59,7 +72,7 @@ func World(docs []Typed) (*world.World, diag.List) {
 		switch d := t.Value.(type) {
 		case document.Share:
 			if !flows[d.Flow] {
-				probs = append(probs, t.Source.Problem(diag.Error, "/flow", "share of unknown flow %q: no DesktopFlow has this id", d.Flow))
+				pending = append(pending, t)
 			}
 			for i, g := range d.Grants {
 				probs = append(probs, teamProblem(t, fmt.Sprintf("/grants/%d/principal", i), string(g.Principal), teams)...)
@@ -76,9 +89,30 @@ func World(docs []Typed) (*world.World, diag.List) {
 	}
 	probs = append(probs, lonePrincipals(docs, w)...)
 	if probs.HasErrors() {
-		return nil, probs
+		return nil, pending, probs
 	}
-	return w, probs
+	return w, pending, probs
+}
+
+// UnknownFlow is the error of a share whose flow no document defines.
+func UnknownFlow(share Typed) diag.Problem {
+	return share.Source.Problem(diag.Error, "/flow", "share of unknown flow %q: no DesktopFlow has this id", share.Value.(document.Share).Flow)
+}
+
+// Duplicate is the error of a document whose id an earlier one has.
+func Duplicate(t, first Typed, ptr, id string) diag.Problem {
+	return t.Source.Problem(diag.Error, ptr, "duplicate %s id %q (first defined in %s, document %d, line %d)",
+		t.Kind, id, first.Source.File, first.Source.Index, first.Source.Line)
+}
+
+// FlowProblems checks a flow on its own: its references' logical names
+// are distinct (an error), its actions name its references (warnings).
+func FlowProblems(t Typed) diag.List {
+	f, ok := t.Value.(document.DesktopFlow)
+	if !ok {
+		return nil
+	}
+	return flowProblems(t, f)
 }
 
 // lonePrincipals warns about a user who is granted something (in a Share

@@ -46,7 +46,7 @@ func (w *World) Data() map[string]any {
 	flows := make(map[string]any, len(w.Flows))
 	ownedBy, flowsIn := map[string]any{}, map[string]any{}
 	for _, f := range w.Flows {
-		flows[f.ID] = flowData(f)
+		flows[f.ID] = FlowData(f)
 		if f.Owner != "" {
 			child(ownedBy, string(f.Owner))[f.ID] = true
 		}
@@ -94,7 +94,9 @@ func (w *World) Data() map[string]any {
 	}
 }
 
-func flowData(f document.DesktopFlow) map[string]any {
+// FlowData is a flow as data.world.flows holds it: connector ids in short
+// form, optional fields left out. The audit gives its rules each flow so.
+func FlowData(f document.DesktopFlow) map[string]any {
 	refs := make([]any, len(f.ConnectionReferences))
 	for i, r := range f.ConnectionReferences {
 		m := map[string]any{

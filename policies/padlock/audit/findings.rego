@@ -11,39 +11,47 @@
 package padlock.audit
 
 # METADATA
+# title: Audited flow
+# description: >-
+#   The flow being audited, as the rules know flows (its DesktopFlow
+#   document, connector ids in short form). The audit evaluates these rules
+#   once per flow, with that flow and its export facts as input, so that no
+#   rule ever scans all flows for each flow.
+flow := input.flow
+
+# METADATA
+# title: Export facts
+# description: >-
+#   What the export says about the audited flow beyond its document: script
+#   lines, disabled actions, credentials, binaries, where it is.
+facts := input.facts
+
+# METADATA
 # title: Finding
 # description: >-
-#   A finding of the rule whose metadata is given, about a flow, with the fields it adds (message, reference, principal, location).
-finding(meta, flow_id, fields) := object.union(
+#   A finding about the audited flow of the rule whose metadata is given, with the fields it adds (message, reference, principal, location).
+finding(meta, fields) := object.union(
 	{
 		"rule": meta.custom.id,
 		"severity": meta.custom.severity,
-		"flow": flow_id,
-		"flowName": input.flows[flow_id].name,
-		"location": input.flows[flow_id].location,
+		"flow": flow.id,
+		"flowName": facts.name,
+		"location": facts.location,
 	},
 	fields,
 )
 
 # METADATA
-# title: Audited flows
-# description: >-
-#   The id and DesktopFlow document of every audited flow. An object
-#   comprehension, not a partial object rule: OPA checks each key a partial
-#   rule produces against every key before it, quadratic in the flows.
-audited := {id: data.world.flows[id] | some id, _ in input.flows}
-
-# METADATA
 # title: Script location
 # description: >-
-#   Where a statement of a flow's script is, by script line.
-script_location(flow_id, line) := object.union(input.flows[flow_id].location, {"element": sprintf("%s/Definition, script line %d", [input.flows[flow_id].location.element, line])})
+#   Where a script line of the audited flow is: its Workflow element, down to the line.
+script_location(line) := object.union(facts.location, {"element": sprintf("%s/Definition, script line %d", [facts.location.element, line])})
 
 # METADATA
 # title: Run-only users
 # description: >-
-#   The principals who hold the user role on a flow, directly or as members of a team it is shared with as user.
-run_only_users(flow) := {p |
+#   The people who hold only the user role on the audited flow: grantees, teams expanded to their members.
+run_only_users contains p if {
 	some grantee, _ in data.world.grants[flow.id]
 	some p in _people(grantee)
 	data.padlock.roles.role(flow, p) == "user"

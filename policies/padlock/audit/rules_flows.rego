@@ -11,11 +11,10 @@ import data.padlock.flows
 #   id: PL001
 #   severity: error
 #   domain_rule: "5"
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"reference": ref,
 	"message": sprintf("shared flow %q cannot be started from a cloud flow: connection reference %q is not embedded", [flow.name, ref]),
 }) if {
-	some id, flow in audited
 	some ref in flows.not_embedded(flow)
 }
 
@@ -27,8 +26,7 @@ findings contains finding(rego.metadata.rule(), id, {
 #   id: PL002
 #   severity: warning
 #   domain_rule: "5"
-findings contains finding(rego.metadata.rule(), id, {"message": sprintf("flow %q has cloud connector actions and is stored in v1: re-save it in v2 before a cloud flow starts it", [flow.name])}) if {
-	some id, flow in audited
+findings contains finding(rego.metadata.rule(), {"message": sprintf("flow %q has cloud connector actions and is stored in v1: re-save it in v2 before a cloud flow starts it", [flow.name])}) if {
 	flows.needs_v2(flow)
 }
 
@@ -40,10 +38,9 @@ findings contains finding(rego.metadata.rule(), id, {"message": sprintf("flow %q
 #   id: PL009
 #   severity: error
 #   domain_rule: Known limits (v2 binaries are required)
-findings contains finding(rego.metadata.rule(), id, {"message": sprintf("v2 flow %q needs %s, which the export does not contain", [flow.name, missing])}) if {
-	some id, flow in audited
+findings contains finding(rego.metadata.rule(), {"message": sprintf("v2 flow %q needs %s, which the export does not contain", [flow.name, missing])}) if {
 	flows.v2(flow)
-	some missing in input.flows[id].missingBinaries
+	some missing in facts.missingBinaries
 }
 
 # METADATA
@@ -54,33 +51,21 @@ findings contains finding(rego.metadata.rule(), id, {"message": sprintf("v2 flow
 #   id: PL008
 #   severity: warning
 #   domain_rule: Known limits (import and embedded references)
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"reference": ref.logicalName,
 	"message": sprintf("flow %q embeds connection reference %q: importing the solution will not bring it along", [flow.name, ref.logicalName]),
 }) if {
-	some id, flow in audited
-	input.flows[id].inSolution
+	facts.inSolution
 	some ref in flow.connectionReferences
 	ref.embedded
 }
 
 # METADATA
-# title: Cloud flow starts a flow that cannot be cloud-initiated
+# title: Blockers
 # description: >-
-#   A cloud flow's "Run a flow built with Power Automate for desktop" action is judged by the rules of invoke; it fails when the desktop flow is v1 or shared with references that are not embedded.
-# custom:
-#   id: PL010
-#   severity: error
-#   domain_rule: "5"
-findings contains object.union(object.remove(finding(rego.metadata.rule(), run.desktopFlow, {"message": sprintf("cloud flow %q (%s) starts desktop flow %q%s, which will fail: %s", [cf.name, run.action, flow.name, _mode(run), concat("; ", _blockers(flow))])}), ["location"]), {"location": cf.location}) if {
-	some cf in input.cloudFlows
-	some run in cf.runs
-	flow := audited[run.desktopFlow]
-	count(_blockers(flow)) > 0
+#   Why a cloud flow cannot start the audited flow, if anything: it is stored in v1, or shared with references that are not embedded. The cloud flow rule (padlock.audit.cloud) joins cloud flows to the blockers of the flows they start.
+blockers contains "it is stored in v1" if flows.needs_v2(flow)
+
+blockers contains sprintf("connection reference %q is not embedded", [ref]) if {
+	some ref in flows.not_embedded(flow)
 }
-
-_blockers(flow) := {"it is stored in v1" | flows.needs_v2(flow)} | {sprintf("connection reference %q is not embedded", [ref]) | some ref in flows.not_embedded(flow)}
-
-_mode(run) := sprintf(" %s", [run.runMode]) if run.runMode != ""
-
-else := ""

@@ -13,14 +13,13 @@ import data.padlock.roles
 #   id: PL003
 #   severity: info
 #   domain_rule: 2, 6
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"principal": p,
 	"message": sprintf("run-only user %s must bring their own connection for %d connection references of %q", [p, count(flow.connectionReferences), flow.name]),
 }) if {
-	some id, flow in audited
 	flows.contains_cloud_connector_actions(flow)
 	count(flow.connectionReferences) > 0
-	some p in run_only_users(flow)
+	some p in run_only_users
 }
 
 # METADATA
@@ -31,13 +30,12 @@ findings contains finding(rego.metadata.rule(), id, {
 #   id: PL004
 #   severity: warning
 #   domain_rule: "7"
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"principal": p,
 	"reference": e.reference,
 	"message": sprintf("run-only user %s has no connected %s connection in %s for reference %q", [p, e.connector, flow.environment, e.reference]),
 }) if {
-	some id, flow in audited
-	some p in run_only_users(flow)
+	some p in run_only_users
 	some e in connections.plan(flow, p, "user")
 	e.selected == null
 }
@@ -50,12 +48,11 @@ findings contains finding(rego.metadata.rule(), id, {
 #   id: PL005
 #   severity: error
 #   domain_rule: 3, 4
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"reference": ref.logicalName,
 	"principal": ref.owner,
 	"message": sprintf("connection reference %q of %q is embedded by %s, who is no longer owner or co-owner of the flow", [ref.logicalName, flow.name, ref.owner]),
 }) if {
-	some id, flow in audited
 	some ref in flow.connectionReferences
 	ref.embedded
 	not roles.editor(roles.role(flow, ref.owner))

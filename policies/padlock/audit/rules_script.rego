@@ -10,14 +10,13 @@ package padlock.audit
 #   severity: warning
 #   domain_rule: Cloud connector actions (padInternalId)
 findings contains object.union(
-	finding(rego.metadata.rule(), id, {
+	finding(rego.metadata.rule(), {
 		"reference": a.reference,
-		"message": sprintf("action %s (%s) of %q uses connection %s, which is none of the flow's connection references", [a.operation, a.connector, input.flows[id].name, a.reference]),
+		"message": sprintf("action %s (%s) of %q uses connection %s, which is none of the flow's connection references", [a.operation, a.connector, facts.name, a.reference]),
 	}),
-	{"location": script_location(id, a.line)},
+	{"location": script_location(a.line)},
 ) if {
-	some id, _ in audited
-	some a in input.flows[id].actions
+	some a in facts.actions
 	not a.known
 }
 
@@ -29,17 +28,16 @@ findings contains object.union(
 #   id: PL007
 #   severity: info
 #   domain_rule: Cloud connector actions
-findings contains finding(rego.metadata.rule(), id, {
+findings contains finding(rego.metadata.rule(), {
 	"reference": ref.logicalName,
 	"message": sprintf("connection reference %q of %q is used by no live action", [ref.logicalName, flow.name]),
 }) if {
-	some id, flow in audited
 	some ref in flow.connectionReferences
-	not _live_use(id, ref.logicalName)
+	not _live_use(ref.logicalName)
 }
 
-_live_use(id, name) if {
-	some a in input.flows[id].actions
+_live_use(name) if {
+	some a in facts.actions
 	a.reference == name
 	not a.disabled
 }
@@ -53,14 +51,13 @@ _live_use(id, name) if {
 #   severity: info
 #   domain_rule: Cloud connector actions
 findings contains object.union(
-	finding(rego.metadata.rule(), id, {
+	finding(rego.metadata.rule(), {
 		"reference": a.reference,
-		"message": sprintf("action %s (%s) of %q is disabled", [a.operation, a.connector, input.flows[id].name]),
+		"message": sprintf("action %s (%s) of %q is disabled", [a.operation, a.connector, facts.name]),
 	}),
-	{"location": script_location(id, a.line)},
+	{"location": script_location(a.line)},
 ) if {
-	some id, _ in audited
-	some a in input.flows[id].actions
+	some a in facts.actions
 	a.disabled
 }
 
@@ -72,7 +69,6 @@ findings contains object.union(
 #   id: PL011
 #   severity: error
 #   domain_rule: none (security)
-findings contains object.union(finding(rego.metadata.rule(), id, {"message": sprintf("%q sets %s variable %s to a literal value: keep secrets in a credential store, not in the script", [input.flows[id].name, c.why, c.variable])}), {"location": script_location(id, c.line)}) if {
-	some id, _ in audited
-	some c in input.flows[id].credentials
+findings contains object.union(finding(rego.metadata.rule(), {"message": sprintf("%q sets %s variable %s to a literal value: keep secrets in a credential store, not in the script", [facts.name, c.why, c.variable])}), {"location": script_location(c.line)}) if {
+	some c in facts.credentials
 }
