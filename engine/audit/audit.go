@@ -109,7 +109,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	if err != nil {
 		return nil, err
 	}
-	a := &auditor{ctx: ctx, eng: eng, opts: o, query: pq, seen: map[string]load.Doc{}, blocked: map[string]document.AuditBlocked{}, invalid: true}
+	a := &auditor{ctx: ctx, eng: eng, opts: o, query: pq, seen: map[string]seenFlow{}, blocked: map[string]document.AuditBlocked{}, invalid: true}
 	rep := &Report{Rules: eng.AuditRules(), Environment: o.Environment, FailOn: o.FailOn, Warnings: diag.List{}}
 	var docs []load.Doc
 	var docProbs diag.List
@@ -135,6 +135,9 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	}
 	rep.CloudFlows, rep.CloudFlowRuns = len(res.CloudFlows), res.CloudFlows
 	rep.Problems = append(append(res.Problems, docProbs...), a.flowProblems()...)
+	if len(a.dups) > 0 { // two flows with one id: the world is not consistent
+		rep.Problems, a.invalid = append(rep.Problems, a.duplicates()...), true
+	}
 	// A share is checked against every flow once all are known.
 	for _, share := range a.pending {
 		if _, ok := a.seen[share.Value.(document.Share).Flow]; !ok {
@@ -194,7 +197,8 @@ type auditor struct {
 	pending  []validate.Typed // shares of flows the documents lack
 
 	mu       sync.Mutex
-	seen     map[string]load.Doc // exported flow id → where first read
+	seen     map[string]seenFlow // exported flow id → where first read
+	dups     []duplicate
 	problems []orderedProblems
 	findings []document.Finding
 	blocked  map[string]document.AuditBlocked
@@ -207,6 +211,16 @@ type auditor struct {
 type givenFlow struct {
 	doc    document.DesktopFlow
 	source load.Doc
+}
+
+type seenFlow struct {
+	order  export.Order
+	source load.Doc
+}
+
+type duplicate struct {
+	id   string
+	flow seenFlow
 }
 
 type orderedProblems struct {
@@ -246,10 +260,17 @@ func (a *auditor) flow(f export.Flow) {
 	id := f.Doc.ID
 	src := load.Generated(f.Facts.Location.File+"#"+f.Facts.Location.Element, f.Doc)
 	var probs diag.List
+	// Which of two flows with one id is the duplicate must not depend on
+	// which goroutine came first: the first in input order keeps the id.
 	a.mu.Lock()
-	first, dup := a.seen[id]
-	if !dup {
-		a.seen[id] = src
+	if first, dup := a.seen[id]; dup {
+		later := seenFlow{order: f.Order, source: src}
+		if f.Order.Less(first.order) {
+			a.seen[id], later = later, first
+		}
+		a.dups = append(a.dups, duplicate{id: id, flow: later})
+	} else {
+		a.seen[id] = seenFlow{order: f.Order, source: src}
 	}
 	a.mu.Unlock()
 	doc := f.Doc
@@ -259,9 +280,6 @@ func (a *auditor) flow(f export.Flow) {
 		t, ps := a.eng.Validator().Document(src)
 		probs = ps.Errors()
 		if len(probs) == 0 {
-			if dup {
-				probs = append(probs, validate.Duplicate(t, validate.Typed{Kind: document.KindDesktopFlow, Source: first}, "/id", id))
-			}
 			probs = append(probs, validate.FlowProblems(t).Errors()...)
 			doc = t.Value.(document.DesktopFlow)
 		}
@@ -296,7 +314,7 @@ func (a *auditor) audit(id string, doc document.DesktopFlow, facts document.Audi
 	a.opts.Progress.Add("desktop flows audited", 1)
 }
 
-func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow) ([]document.Finding, []string, error) {
+func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow, opts ...rego.EvalOption) ([]document.Finding, []string, error) {
 	flow, err := ast.InterfaceToValue(world.FlowData(doc))
 	if err != nil {
 		return nil, nil, err
@@ -306,7 +324,7 @@ func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow) (
 		ast.Item(ast.InternedTerm("flow"), ast.NewTerm(flow)),
 		ast.Item(ast.InternedTerm("facts"), ast.NewTerm(factsValue(facts))),
 	)
-	rs, err := a.query.Eval(a.ctx, rego.EvalParsedInput(input))
+	rs, err := a.query.Eval(a.ctx, append(opts, rego.EvalParsedInput(input))...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -347,6 +365,20 @@ func (a *auditor) auditCloudFlows(cloud []document.AuditCloudFlow) error {
 	}
 	a.findings = append(a.findings, findings...)
 	return nil
+}
+
+// duplicates are the errors of flows whose id an earlier one (in input
+// order) has.
+func (a *auditor) duplicates() diag.List {
+	sort.Slice(a.dups, func(i, j int) bool { return a.dups[i].flow.order.Less(a.dups[j].flow.order) })
+	var out diag.List
+	for _, d := range a.dups {
+		flow := func(f seenFlow) validate.Typed {
+			return validate.Typed{Kind: document.KindDesktopFlow, Source: f.source}
+		}
+		out = append(out, validate.Duplicate(flow(d.flow), flow(a.seen[d.id]), "/id", d.id))
+	}
+	return out
 }
 
 // flowProblems are the flows' problems in input order.
@@ -403,7 +435,7 @@ func liveActions(f document.DesktopFlow) []document.AuditAction {
 	}
 	out := []document.AuditAction{}
 	for _, a := range f.Actions {
-		out = append(out, document.AuditAction{Connector: a.Connector, Operation: a.Operation, Reference: a.Reference, Known: refs[a.Reference]})
+		out = append(out, document.AuditAction{Connector: a.Connector, Operation: a.Operation, Reference: a.Reference, Known: refs[a.Reference], Lines: []int{0}})
 	}
 	return out
 }

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/audit"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/export/exporttest"
 )
 
 const fixtures = "../../fixtures/audit"
@@ -254,4 +256,105 @@ func TestRealExports(t *testing.T) {
 	if disabled != 1 {
 		t.Errorf("want 1 disabled action (in V2), got %d", disabled)
 	}
+}
+
+// TestSameBytesForAnyJobs: flows are read and audited on several
+// goroutines, and every format writes the same bytes for any --jobs.
+func TestSameBytesForAnyJobs(t *testing.T) {
+	gen, err := exporttest.Write(t.TempDir(), exporttest.Size{Flows: 150, PerSolution: 20, ScriptLines: 120, Environment: "northwind-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name   string
+		inputs []string
+		check  func(*audit.Report) bool
+	}{
+		{"findings", []string{gen.Zips, fixtures + "/pac-solution", "../../../shared/real-exports"},
+			func(r *audit.Report) bool { return r.Flows >= 150 && len(r.Findings) >= 150 && len(r.Problems) == 0 }},
+		// The bad exports and a solution given twice (zip and folder) make
+		// problems on several goroutines.
+		{"problems", []string{gen.Zips, fixtures + "/pac-solution", fixtures + "/solution.zip", fixtures + "/bad"},
+			func(r *audit.Report) bool { return len(r.Problems) >= 6 }},
+	} {
+		outputs := map[string]string{}
+		for _, jobs := range []int{1, 2, 4, 16} {
+			rep, err := audit.Run(context.Background(), eng, tt.inputs, audit.Options{Environment: "northwind-prod", Docs: []string{gen.Docs, fixtures + "/docs"}, Jobs: jobs})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(rep) {
+				t.Fatalf("%s, --jobs %d: %d flows, %d findings, %d problems: not what the inputs hold", tt.name, jobs, rep.Flows, len(rep.Findings), len(rep.Problems))
+			}
+			for _, format := range []string{"json", "sarif", "junit", "text"} {
+				r, _ := audit.ReporterFor(format)
+				var buf bytes.Buffer
+				if err := r.Report(&buf, rep); err != nil {
+					t.Fatal(err)
+				}
+				if first, ok := outputs[format]; ok && first != buf.String() {
+					t.Errorf("%s: --jobs %d writes other %s than --jobs 1", tt.name, jobs, format)
+				}
+				outputs[format] = buf.String()
+			}
+		}
+	}
+}
+
+// TestStreamingAgreesWithSingleInputs: exports audited together, streamed
+// flow by flow on every core, give each export's findings as auditing it
+// alone does, and nothing else. (No --docs: shares name flows of one
+// export, which would be unknown to the others.)
+func TestStreamingAgreesWithSingleInputs(t *testing.T) {
+	gen, err := exporttest.Write(t.TempDir(), exporttest.Size{Flows: 60, PerSolution: 20, ScriptLines: 80, Environment: "northwind-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	zips, _ := filepath.Glob(filepath.Join(gen.Zips, "*.zip"))
+	folders, _ := filepath.Glob(filepath.Join(gen.Unzipped, "*"))
+	real := "../../../shared/real-exports/"
+	for _, exports := range [][]string{
+		append([]string{fixtures + "/pac-solution", real + "botcreation", real + "uch-avp"}, zips...),
+		append([]string{fixtures + "/webapi/workflows.json"}, folders...),
+	} {
+		together := run(t, exports)
+		var alone []document.Finding
+		for _, e := range exports {
+			rep := run(t, []string{e})
+			if len(rep.Problems) > 0 {
+				t.Fatal(rep.Problems)
+			}
+			alone = append(alone, rep.Findings...)
+		}
+		if len(together.Problems) > 0 {
+			t.Fatal(together.Problems)
+		}
+		a, b := findingSet(together.Findings), findingSet(alone)
+		if len(a) != len(together.Findings) || len(a) < 60 {
+			t.Fatalf("%d findings together, %d distinct", len(together.Findings), len(a))
+		}
+		for k := range a {
+			if !b[k] {
+				t.Errorf("together, not alone: %s", k)
+			}
+		}
+		for k := range b {
+			if !a[k] {
+				t.Errorf("alone, not together: %s", k)
+			}
+		}
+	}
+}
+
+func findingSet(fs []document.Finding) map[string]bool {
+	out := map[string]bool{}
+	for _, f := range fs {
+		raw, _ := json.Marshal(f)
+		out[string(raw)] = true
+	}
+	return out
 }

@@ -20,7 +20,7 @@ func factsValue(f document.AuditFlow) ast.Value {
 	for i, a := range f.Actions {
 		actions[i] = ast.ObjectTerm(
 			str("connector", a.Connector), str("operation", a.Operation), str("reference", a.Reference),
-			boolean("known", a.Known), boolean("disabled", a.Disabled), number("line", a.Line),
+			boolean("known", a.Known), boolean("disabled", a.Disabled), numbers("lines", a.Lines),
 		)
 	}
 	creds := make([]*ast.Term, len(f.Credentials))
@@ -56,6 +56,14 @@ func boolean(k string, v bool) [2]*ast.Term {
 }
 
 func number(k string, v int) [2]*ast.Term { return ast.Item(ast.InternedTerm(k), ast.InternedTerm(v)) }
+
+func numbers(k string, ns []int) [2]*ast.Term {
+	ts := make([]*ast.Term, len(ns))
+	for i, n := range ns {
+		ts[i] = ast.InternedTerm(n)
+	}
+	return ast.Item(ast.InternedTerm(k), ast.ArrayTerm(ts...))
+}
 
 func stringList(k string, vs []string) [2]*ast.Term {
 	ts := make([]*ast.Term, len(vs))

@@ -56,7 +56,10 @@ type AuditFlow struct {
 	Credentials []AuditCredential `json:"credentials"`
 }
 
-// AuditAction is one External.InvokeCloudConnector statement.
+// AuditAction is an External.InvokeCloudConnector call, with every
+// script line that makes it: a script calls the same operation through the
+// same reference dozens of times, and the rules look at each distinct call
+// once (a finding per line still names every line).
 type AuditAction struct {
 	Connector string `json:"connector"`
 	Operation string `json:"operation"`
@@ -65,7 +68,9 @@ type AuditAction struct {
 	Reference string `json:"reference"`
 	Known     bool   `json:"known"`
 	Disabled  bool   `json:"disabled"`
-	Line      int    `json:"line"`
+	// Lines are the script lines of the statements, in order ([0] for a
+	// flow known only from documents, which has no script).
+	Lines []int `json:"lines"`
 }
 
 // AuditCredential is a secret written into the script; the value itself

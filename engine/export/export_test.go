@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,19 +39,23 @@ func TestBotcreation(t *testing.T) {
 		if len(refs) != 1 || refs[0].Connector != "/providers/Microsoft.PowerApps/apis/shared_commondataserviceforapps" || refs[0].Embedded || refs[0].Owner != "" {
 			t.Errorf("%s: references %+v", f.Doc.Name, refs)
 		}
-		if len(f.Facts.Actions) != 28 {
-			t.Errorf("%s: %d connector calls, want 28", f.Doc.Name, len(f.Facts.Actions))
-		}
+		// 28 statements: each distinct call once, with its lines.
 		ops := map[string]int{}
-		disabled := 0
+		disabled, lines := 0, map[int]bool{}
 		for _, a := range f.Facts.Actions {
-			ops[a.Operation]++
+			ops[a.Operation] += len(a.Lines)
+			for _, l := range a.Lines {
+				lines[l] = true
+			}
 			if !a.Known || a.Reference != refs[0].LogicalName {
-				t.Errorf("%s: action at script line %d is not linked to its reference by padInternalId", f.Doc.Name, a.Line)
+				t.Errorf("%s: action at script lines %v is not linked to its reference by padInternalId", f.Doc.Name, a.Lines)
 			}
 			if a.Disabled {
-				disabled++
+				disabled += len(a.Lines)
 			}
+		}
+		if len(lines) != 28 {
+			t.Errorf("%s: %d connector calls on distinct lines, want 28", f.Doc.Name, len(lines))
 		}
 		if ops["GetItemWithOrganization"] != 1 || ops["UpdateRecordWithOrganization"] != 27 {
 			t.Errorf("%s: operations %v", f.Doc.Name, ops)
@@ -119,7 +124,7 @@ func TestScript(t *testing.T) {
 		"External.InvokeCloudConnector Connection: 'zz' ConnectorId: 'shared_sql' OperationId: 'R'",
 	}, "\r\n")
 	f := parseScript(script, map[string]string{"p1": "ref_sql"})
-	if len(f.actions) != 2 || !f.actions[0].Disabled || f.actions[0].Reference != "ref_sql" || !f.actions[0].Known || f.actions[1].Known || f.actions[1].Line != 8 {
+	if len(f.actions) != 2 || !f.actions[0].Disabled || f.actions[0].Reference != "ref_sql" || !f.actions[0].Known || f.actions[1].Known || !slices.Equal(f.actions[1].Lines, []int{8}) {
 		t.Errorf("actions %+v", f.actions)
 	}
 	if len(f.credentials) != 2 || f.credentials[0].Variable != "Token" || f.credentials[0].Why != "sensitive" || f.credentials[1].Variable != "UserPassword" || f.credentials[1].Line != 5 {

@@ -1,6 +1,9 @@
 package export
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // The flow script is PAD's "Robin" language. padlock does not need its
 // grammar, only its statements, their words and their text literals, so
@@ -71,6 +74,8 @@ type lexer struct {
 	skip bool // the current statement is not wanted
 	// lexUntil: up to here, lines were found to need tokenizing.
 	lexUntil int
+	// hazards: see hazards; found on the first skip.
+	hazards []int
 }
 
 // statements tokenizes a whole script.
@@ -108,6 +113,24 @@ func statementsWhere(script string, keep func(first token) bool) []statement {
 	return l.out
 }
 
+// hazards are the offsets, in order, of what can carry a statement onto
+// the next line: every \'\'\', /# and backslash.
+func hazards(src string) []int {
+	out := []int{}
+	for _, sep := range []string{"'''", "/#", "\\"} {
+		for i := 0; ; {
+			j := strings.Index(src[i:], sep)
+			if j < 0 {
+				break
+			}
+			out = append(out, i+j)
+			i += j + 1
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // skipLine moves an unwanted statement to the end of its line when
 // nothing in the rest of the line can carry a token onto the next one: a
 // statement spans lines only through a triple-quoted literal, a comment
@@ -122,8 +145,13 @@ func (l *lexer) skipLine() bool {
 	if end < 0 {
 		end = len(rest)
 	}
-	line := rest[:end]
-	if strings.Contains(line, "'''") || strings.Contains(line, "/#") || strings.IndexByte(line, '\\') >= 0 {
+	if l.hazards == nil {
+		l.hazards = hazards(l.src)
+	}
+	for len(l.hazards) > 0 && l.hazards[0] < l.pos {
+		l.hazards = l.hazards[1:]
+	}
+	if len(l.hazards) > 0 && l.hazards[0] < l.pos+end {
 		l.lexUntil = l.pos + end // tokenized, and not searched again on every token
 		return false
 	}

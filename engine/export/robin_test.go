@@ -3,6 +3,7 @@ package export
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -59,7 +60,7 @@ func TestMultiLineLiteralKeepsLineNumbers(t *testing.T) {
 		"External.InvokeCloudConnector Connection: 'p1' ConnectorId: '/providers/Microsoft.PowerApps/apis/shared_sql' OperationId: 'Q' Parameters: {{ 'a': $'''%x%''' }}",
 	}, "\r\n")
 	f := parseScript(script, map[string]string{"p1": "ref_sql"})
-	if len(f.actions) != 1 || f.actions[0].Line != 7 || f.actions[0].Reference != "ref_sql" || f.actions[0].Operation != "Q" {
+	if len(f.actions) != 1 || !slices.Equal(f.actions[0].Lines, []int{7}) || f.actions[0].Reference != "ref_sql" || f.actions[0].Operation != "Q" {
 		t.Errorf("actions %+v: want one, line 7 (the one inside the literal is text)", f.actions)
 	}
 	if len(f.credentials) != 1 || f.credentials[0].Variable != "ApiKey" || f.credentials[0].Line != 6 {
@@ -104,6 +105,7 @@ func FuzzStatementsWhere(f *testing.F) {
 
 // FuzzUnquoteJSON: the fast path decodes as encoding/json does.
 func FuzzUnquoteJSON(f *testing.F) {
+	f.Add(`"0123456789abcdef\\r\\n\\"0123456789\\u00e9abcdefgh"`)
 	for _, s := range []string{`"a\r\nb"`, `"\u00e9\"\\\/"`, `"x" `, `"bad\x01"`, "\"\xff\"", `"a\q"`, `"`, `"é"`} {
 		f.Add(s)
 	}

@@ -1,6 +1,8 @@
 package export
 
 import (
+	"bytes"
+	byteorder "encoding/binary"
 	"encoding/json"
 	"regexp"
 	"strconv"
@@ -35,6 +37,11 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 			}
 		}
 	}
+	type call struct {
+		connector, operation, reference string
+		known, disabled                 bool
+	}
+	seen := map[call]int{} // → its index in f.actions
 	for _, s := range stmts {
 		ts, disabled := s.tokens, false
 		if ts[0].kind == tokWord && ts[0].text == "DISABLE" {
@@ -46,7 +53,14 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 		switch ts[0].text {
 		case "External.InvokeCloudConnector":
 			if a, ok := invokeAction(ts[1:], refByPadID); ok {
-				a.Disabled, a.Line = disabled, s.line
+				a.Disabled = disabled
+				key := call{a.Connector, a.Operation, a.Reference, a.Known, a.Disabled}
+				if i, ok := seen[key]; ok {
+					f.actions[i].Lines = append(f.actions[i].Lines, s.line)
+					continue
+				}
+				seen[key] = len(f.actions)
+				a.Lines = []int{s.line}
 				f.actions = append(f.actions, a)
 			}
 		case "SET":
@@ -102,42 +116,46 @@ func invokeAction(ts []token, refByPadID map[string]string) (document.AuditActio
 }
 
 // unquoteJSON decodes a JSON string (a flow's <Definition>), as
-// json.Unmarshal does: the common escapes are decoded here, about ten
-// times faster; surrogate pairs, invalid UTF-8 and anything malformed are left
+// json.Unmarshal does: the common escapes are decoded here, several times
+// faster; surrogate pairs, invalid UTF-8 and anything malformed are left
 // to json.Unmarshal, for its result or its error.
-func unquoteJSON(s string) (string, error) {
-	if out, ok := unquoteSimple(s); ok {
+func unquoteJSON[T string | []byte](raw T) (string, error) {
+	b := []byte(raw)             // for a string, a copy the compiler may avoid; scripts come as []byte
+	b = bytes.Trim(b, " \t\r\n") // JSON's whitespace, which json.Unmarshal skips
+	if out, ok := unquoteSimple(b); ok {
 		return out, nil
 	}
 	var out string
-	err := json.Unmarshal([]byte(s), &out)
+	err := json.Unmarshal(b, &out)
 	return out, err
 }
 
-func unquoteSimple(s string) (string, bool) {
+func unquoteSimple(s []byte) (string, bool) {
 	if len(s) < 2 || s[0] != '"' {
 		return "", false
 	}
 	var b strings.Builder // String() does not copy: one allocation
+	b.Grow(len(s))
 	start := 1
 	for i := 1; i < len(s); i++ {
+		i = nextSpecial(s, i)
+		if i >= len(s) {
+			break
+		}
 		c := s[i]
 		switch {
 		case c == '\\':
 			if i+1 >= len(s) {
 				return "", false
 			}
-			if b.Cap() == 0 {
-				b.Grow(len(s))
-			}
-			b.WriteString(s[start:i])
+			b.Write(s[start:i])
 			var r byte
 			switch s[i+1] {
 			case 'u': // \uXXXX outside the surrogates
 				if i+6 > len(s) {
 					return "", false
 				}
-				n, err := strconv.ParseUint(s[i+2:i+6], 16, 32)
+				n, err := strconv.ParseUint(string(s[i+2:i+6]), 16, 32)
 				if err != nil || n >= 0xD800 && n < 0xE000 {
 					return "", false
 				}
@@ -167,15 +185,37 @@ func unquoteSimple(s string) (string, bool) {
 			if i != len(s)-1 {
 				return "", false
 			}
-			out := s[1:i]
-			if b.Cap() > 0 {
-				b.WriteString(s[start:i])
-				out = b.String()
-			}
+			b.Write(s[start:i])
+			out := b.String()
 			return out, utf8.ValidString(out)
-		case c < 0x20:
+		default: // a control character
 			return "", false
 		}
 	}
 	return "", false
+}
+
+// nextSpecial finds, from i, the first byte of s that a JSON string
+// treats specially: a quote, a backslash or a control character. It
+// tests eight bytes at a time (the "has a zero byte" trick of Hacker's
+// Delight): a script is 100 KB with an escape every line.
+func nextSpecial(s []byte, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(s); i += 8 {
+		x := byteorder.LittleEndian.Uint64(s[i:])
+		quote := x ^ (ones * '"')
+		slash := x ^ (ones * '\\')
+		if ((quote-ones)&^quote|(slash-ones)&^slash|(x-ones*0x20)&^x)&highs != 0 {
+			break
+		}
+	}
+	for ; i < len(s); i++ {
+		if c := s[i]; c == '"' || c == '\\' || c < 0x20 {
+			return i
+		}
+	}
+	return i
 }

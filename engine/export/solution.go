@@ -126,6 +126,9 @@ type xmlWorkflow struct {
 	Definition           string `xml:"Definition"`
 	ConnectionReferences string `xml:"ConnectionReferences"`
 	Dependencies         string `xml:"Dependencies"`
+	// definition is the <Definition> the scanner read, in a buffer of
+	// scriptBuffers (Definition is then empty).
+	definition *[]byte
 }
 
 // workflowsXML streams customizations.xml for its <Workflow> elements,
@@ -239,8 +242,13 @@ func (o Options) parseDesktopFlow(w xmlWorkflow, file string, line int, bins *bi
 			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <ConnectionReferences> is not a JSON array of references: %v", id, name, err)}
 		}
 	}
+	def := []byte(w.Definition)
+	if w.definition != nil {
+		def = *w.definition
+		defer scriptBuffers.Put(w.definition)
+	}
 	var script string
-	if s := strings.TrimSpace(w.Definition); s != "" {
+	if s := bytes.TrimSpace(def); len(s) > 0 {
 		var err error
 		if script, err = unquoteJSON(s); err != nil {
 			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)}

@@ -160,7 +160,7 @@ func script(i int, refs []ref, lines int) (string, document.AuditFlow) {
 			c := k / every
 			r := refs[c%used]
 			pad, disable := r.pad, ""
-			a := document.AuditAction{Connector: "/providers/Microsoft.PowerApps/apis/" + r.connector, Reference: r.logical, Known: true, Line: n + 1, Operation: "UpdateRecordWithOrganization"}
+			a := document.AuditAction{Connector: "/providers/Microsoft.PowerApps/apis/" + r.connector, Reference: r.logical, Known: true, Lines: []int{n + 1}, Operation: "UpdateRecordWithOrganization"}
 			if i%25 == 9 && c == 5 {
 				pad = guid(99, i) // an action whose reference the flow lacks
 				a.Reference, a.Known = pad, false
@@ -172,27 +172,61 @@ func script(i int, refs []ref, lines int) (string, document.AuditFlow) {
 				a.Operation = "GetItemWithOrganization"
 			}
 			op := a.Operation
-			facts.Actions = append(facts.Actions, a)
+			// PAD writes a connector action's display metadata as @@ lines
+			// before it, as botcreation's do.
+			for _, meta := range []string{"@@connectionDisplayName: 'padutil@contoso.example'", "@@organization: 'Current'",
+				"@@entityName: 'UAIC Bot Creation Databases'", "@@'item/uaic_fl_botstatus_broward': 'Status (Broward County)'"} {
+				line("    " + meta)
+				k++
+			}
+			a.Lines = []int{n + 1}
+			facts.Actions = addAction(facts.Actions, a)
 			line(fmt.Sprintf("    %sExternal.InvokeCloudConnector Connection: '%s' ConnectorId: '/providers/Microsoft.PowerApps/apis/%s' OperationId: '%s' @organization: $fx'current' @entityName: $fx'uaic_uaic_bot_creation_databases' @recordId: $fx'=DataverseCurrentItem.uaic_uaic_bot_creation_databaseid' @item: $fx'={uaic_status: \"Completed\", uaic_completedon: Now(), uaic_comment: Concatenate(\"Row \", %d)}' @UpdateRecordWithOrganizationResult=> UpdateResult%d",
 				disable, pad, r.connector, op, k, c))
 			continue
 		}
-		switch k % 6 { // about 58 bytes a line, as botcreation's average 66 with the connector lines
+		// The statement mix of botcreation's scripts: about one line in ten
+		// a SET, one in nine an END, one in forty a DISABLEd action, the
+		// rest UI and web automation, conditions and error handling;
+		// about 58 bytes a line.
+		switch k % 10 {
 		case 0:
-			line(fmt.Sprintf("    UIAutomation.Click Element: appmask['Main']['Button %d']", k))
-		case 1:
-			line(fmt.Sprintf("    WebAutomation.PopulateTextField Control: appmask['In %d'] Text: $fx'=CaseNo'", k))
+			line(fmt.Sprintf("            WebAutomation.Click.Click BrowserInstance: Browser Control: appmask['Web Page']['Button %d'] WaitForPageToLoadTimeout: 60", k))
+		case 1, 5:
+			line("        END")
 		case 2:
-			line(fmt.Sprintf("    WAIT (UIAutomation.WaitForWindow Title: $fx'Broward %d')", k))
+			line(fmt.Sprintf("        SET CaseNumber TO $fx'=Mid(CurrentItem, %d, 12)'", k%40+1))
 		case 3:
-			line(fmt.Sprintf("    SET CaseNumber TO $fx'=Mid(CurrentItem, %d, 12)'", k%40+1))
+			line("        ON ERROR REPEAT 2 TIMES WAIT 2")
 		case 4:
-			line("    IF IsBlank(ErrorReason) THEN")
+			line("        IF IsBlank(ErrorReason) THEN")
+		case 6:
+			line(fmt.Sprintf("            WebAutomation.PopulateTextField.PopulateTextFieldUsePhysicalKeyboard BrowserInstance: Browser Control: appmask['In %d'] Text: $fx'=CaseNo'", k))
+		case 7:
+			line(fmt.Sprintf("        WAIT (UIAutomation.WaitForWindow Title: $fx'Broward %d')", k))
+		case 8:
+			line("        CALL Subflow_SendErrorNotification")
 		default:
-			line("    END")
+			if k%40 == 9 {
+				line(fmt.Sprintf("        DISABLE WebAutomation.Click.Click BrowserInstance: Browser Control: appmask['Search %d']", k))
+			} else {
+				line("        ELSE")
+			}
 		}
 	}
 	return b.String(), facts
+}
+
+// addAction adds a call to the facts as padlock reads them: the same call
+// (connector, operation, reference, known, disabled) once, with its lines.
+func addAction(actions []document.AuditAction, a document.AuditAction) []document.AuditAction {
+	for i, b := range actions {
+		if b.Connector == a.Connector && b.Operation == a.Operation && b.Reference == a.Reference && b.Known == a.Known && b.Disabled == a.Disabled {
+			actions[i].Lines = append(actions[i].Lines, a.Lines...)
+			return actions
+		}
+	}
+	return append(actions, a)
 }
 
 // Write generates the exports, documents and conftest inputs under dir.

@@ -17,7 +17,7 @@ facts(overrides) := object.union(
 	{
 		"id": "f", "name": "Invoices", "location": loc, "inSolution": false,
 		"requiredBinaries": [], "missingBinaries": [],
-		"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "r", "known": true, "disabled": false, "line": 7}],
+		"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "r", "known": true, "disabled": false, "lines": [7]}],
 		"credentials": [],
 	},
 	overrides,
@@ -74,14 +74,14 @@ test_pl005_orphaned_embedded if {
 }
 
 test_pl006_unknown_reference if {
-	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "635c", "known": false, "disabled": false, "line": 9}]})
+	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "635c", "known": false, "disabled": false, "lines": [9]}]})
 	some x in run(flow_doc({}), {}, fa)
 	x.rule == "PL006"
 	x.location.element == "Workflow f/Definition, script line 9"
 }
 
 test_pl007_unused_and_pl012_disabled if {
-	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "r", "known": true, "disabled": true, "line": 4}]})
+	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "r", "known": true, "disabled": true, "lines": [4]}]})
 	fs := run(flow_doc({"actions": []}), {}, fa)
 	ids(fs) == {"PL007", "PL012"}
 }

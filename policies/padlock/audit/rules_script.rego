@@ -14,10 +14,11 @@ findings contains object.union(
 		"reference": a.reference,
 		"message": sprintf("action %s (%s) of %q uses connection %s, which is none of the flow's connection references", [a.operation, a.connector, facts.name, a.reference]),
 	}),
-	{"location": script_location(a.line)},
+	{"location": script_location(line)},
 ) if {
 	some a in facts.actions
 	not a.known
+	some line in a.lines
 }
 
 # METADATA
@@ -55,10 +56,11 @@ findings contains object.union(
 		"reference": a.reference,
 		"message": sprintf("action %s (%s) of %q is disabled", [a.operation, a.connector, facts.name]),
 	}),
-	{"location": script_location(a.line)},
+	{"location": script_location(line)},
 ) if {
 	some a in facts.actions
 	a.disabled
+	some line in a.lines
 }
 
 # METADATA
