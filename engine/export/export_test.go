@@ -190,3 +190,30 @@ func docKeys(docs []load.Doc) []string {
 	}
 	return out
 }
+
+// TestFactsOutliveTheScriptBuffer: a script is read in place from a
+// pooled buffer, which the next flow overwrites; the facts of the first
+// flow must be copies.
+func TestFactsOutliveTheScriptBuffer(t *testing.T) {
+	flow := func(id, pad, variable string) xmlWorkflow {
+		script := fmt.Sprintf("SET %s TO 'x'\r\nExternal.InvokeCloudConnector Connection: '%s' ConnectorId: 'shared_%s' OperationId: 'Op%s'", variable, pad, id, id)
+		def, _ := json.Marshal(script)
+		buf := scriptBuffers.Get().(*[]byte)
+		*buf = append((*buf)[:0], def...)
+		return xmlWorkflow{ID: id, Name: id, Category: "6", definition: buf}
+	}
+	o := Options{Environment: "env"}
+	first, probs := o.parseDesktopFlow(flow("aaaa", "pad-a", "PasswordA"), "f", 1, nil, true)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	want := fmt.Sprintf("%+v", first.Facts)
+	for range 20 { // the pool hands the buffer back out
+		if _, probs := o.parseDesktopFlow(flow("bbbb", "pad-b", "PasswordZZZZ"), "f", 1, nil, true); len(probs) > 0 {
+			t.Fatal(probs)
+		}
+	}
+	if got := fmt.Sprintf("%+v", first.Facts); got != want || first.Facts.Actions[0].Operation != "Opaaaa" || first.Facts.Credentials[0].Variable != "PasswordA" {
+		t.Errorf("the first flow's facts changed:\n%s\nwant\n%s", got, want)
+	}
+}

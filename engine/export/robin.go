@@ -84,7 +84,14 @@ func statements(script string) []statement { return statementsWhere(script, nil)
 // statementsWhere tokenizes the statements whose first token keep wants
 // (nil: all).
 func statementsWhere(script string, keep func(first token) bool) []statement {
-	l := &lexer{src: script, line: 1, keep: keep}
+	return (&lexer{}).statements(script, keep)
+}
+
+// statements tokenizes with the lexer's slices from an earlier script
+// (their statements must no longer be used): a parse of tens of
+// thousands of scripts reuses them instead of growing new ones.
+func (l *lexer) statements(script string, keep func(first token) bool) []statement {
+	*l = lexer{src: script, line: 1, keep: keep, arena: l.arena[:0], out: l.out[:0]}
 	for l.pos < len(l.src) {
 		if l.skip && l.skipLine() {
 			continue

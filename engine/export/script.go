@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"github.com/padlock/padlock/engine/document"
@@ -24,9 +25,14 @@ type scriptFacts struct {
 // padInternalId) and the credentials written as literals, over the
 // statements of robin.go's tokenizer. Values are never kept: a finding
 // names the variable and the line only.
+//
+// Nothing it returns shares memory with the script (strings kept are
+// copies): the caller may reuse the script's bytes.
 func parseScript(script string, refByPadID map[string]string) scriptFacts {
 	var f scriptFacts
-	stmts := statementsWhere(script, wanted)
+	l := lexers.Get().(*lexer)
+	defer lexers.Put(l)
+	stmts := l.statements(script, wanted)
 	sensitive := map[string]bool{}
 	for _, s := range stmts {
 		if w := s.tokens[0]; w.kind == tokWord && w.text == "@SENSITIVE:" {
@@ -67,7 +73,7 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 			if len(ts) < 4 || ts[1].kind != tokWord || ts[2].kind != tokWord || ts[2].text != "TO" || !isLiteralValue(ts[3:]) {
 				continue
 			}
-			switch name := strings.Clone(ts[1].text); {
+			switch name := strings.Clone(ts[1].text); { // a copy: see parseScript
 			case sensitive[name]:
 				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "sensitive", Line: s.line})
 			case passwordLike.MatchString(name):
@@ -77,6 +83,9 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 	}
 	return f
 }
+
+// lexers are reused from script to script (their token slices).
+var lexers = sync.Pool{New: func() any { return new(lexer) }}
 
 // wanted are the statements parseScript reads, by their first word.
 func wanted(first token) bool {
@@ -115,27 +124,35 @@ func invokeAction(ts []token, refByPadID map[string]string) (document.AuditActio
 	return document.AuditAction{Connector: strings.Clone(connector), Operation: strings.Clone(op), Reference: strings.Clone(ref), Known: known}, true
 }
 
+// unquoteJSONInto is unquoteJSON appending to dst.
+func unquoteJSONInto(dst, raw []byte) ([]byte, error) {
+	raw = bytes.Trim(raw, " \t\r\n") // JSON's whitespace, which json.Unmarshal skips
+	if out, ok := unquoteSimple(dst, raw); ok {
+		return out, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return dst, err
+	}
+	return append(dst, s...), nil
+}
+
 // unquoteJSON decodes a JSON string (a flow's <Definition>), as
 // json.Unmarshal does: the common escapes are decoded here, several times
 // faster; surrogate pairs, invalid UTF-8 and anything malformed are left
 // to json.Unmarshal, for its result or its error.
 func unquoteJSON[T string | []byte](raw T) (string, error) {
-	b := []byte(raw)             // for a string, a copy the compiler may avoid; scripts come as []byte
-	b = bytes.Trim(b, " \t\r\n") // JSON's whitespace, which json.Unmarshal skips
-	if out, ok := unquoteSimple(b); ok {
-		return out, nil
-	}
-	var out string
-	err := json.Unmarshal(b, &out)
-	return out, err
+	out, err := unquoteJSONInto(nil, []byte(raw))
+	return string(out), err
 }
 
-func unquoteSimple(s []byte) (string, bool) {
+// unquoteSimple appends the common case to dst; false leaves the rest to
+// json.Unmarshal.
+func unquoteSimple(dst, s []byte) ([]byte, bool) {
 	if len(s) < 2 || s[0] != '"' {
-		return "", false
+		return dst, false
 	}
-	var b strings.Builder // String() does not copy: one allocation
-	b.Grow(len(s))
+	b := bytes.NewBuffer(dst)
 	start := 1
 	for i := 1; i < len(s); i++ {
 		i = nextSpecial(s, i)
@@ -146,18 +163,18 @@ func unquoteSimple(s []byte) (string, bool) {
 		switch {
 		case c == '\\':
 			if i+1 >= len(s) {
-				return "", false
+				return dst, false
 			}
 			b.Write(s[start:i])
 			var r byte
 			switch s[i+1] {
 			case 'u': // \uXXXX outside the surrogates
 				if i+6 > len(s) {
-					return "", false
+					return dst, false
 				}
 				n, err := strconv.ParseUint(string(s[i+2:i+6]), 16, 32)
 				if err != nil || n >= 0xD800 && n < 0xE000 {
-					return "", false
+					return dst, false
 				}
 				b.WriteRune(rune(n))
 				i += 5
@@ -176,23 +193,23 @@ func unquoteSimple(s []byte) (string, bool) {
 			case 'f':
 				r = '\f'
 			default:
-				return "", false
+				return dst, false
 			}
 			b.WriteByte(r)
 			i++
 			start = i + 1
 		case c == '"':
 			if i != len(s)-1 {
-				return "", false
+				return dst, false
 			}
 			b.Write(s[start:i])
-			out := b.String()
-			return out, utf8.ValidString(out)
+			out := b.Bytes()
+			return out, utf8.Valid(out[len(dst):])
 		default: // a control character
-			return "", false
+			return dst, false
 		}
 	}
-	return "", false
+	return dst, false
 }
 
 // nextSpecial finds, from i, the first byte of s that a JSON string

@@ -12,6 +12,7 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"unsafe"
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
@@ -247,12 +248,18 @@ func (o Options) parseDesktopFlow(w xmlWorkflow, file string, line int, bins *bi
 		def = *w.definition
 		defer scriptBuffers.Put(w.definition)
 	}
+	// The script is decoded into a pooled buffer and read in place: it is
+	// 100 KB, and parseScript keeps nothing of it but copies, so the
+	// buffer goes back to the pool when the flow is parsed.
 	var script string
 	if s := bytes.TrimSpace(def); len(s) > 0 {
+		buf := scriptBuffers.Get().(*[]byte)
+		defer scriptBuffers.Put(buf)
 		var err error
-		if script, err = unquoteJSON(s); err != nil {
+		if *buf, err = unquoteJSONInto((*buf)[:0], s); err != nil {
 			return nil, diag.List{flowProblem(file, line, "desktop flow %s (%s): <Definition> is not a JSON string: %v", id, name, err)}
 		}
+		script = unsafe.String(unsafe.SliceData(*buf), len(*buf))
 	}
 	var deps struct {
 		RequiredBinaries []string `json:"requiredBinaries"`
