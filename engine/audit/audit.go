@@ -105,6 +105,11 @@ func (r *Report) AtLeast(min int) int {
 // (data.padlock.audit.cloud). The report is the same for any Jobs.
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
 	defer o.Progress.Done()
+	// The status line reads: solutions read, flows read, flows audited,
+	// and the rate of the last.
+	o.Progress.Add("solutions read", 0)
+	o.Progress.Add("desktop flows read", 0)
+	o.Progress.Add("desktop flows audited", 0)
 	pq, err := eng.Prepare(ctx, flowQuery)
 	if err != nil {
 		return nil, err
@@ -202,6 +207,7 @@ type auditor struct {
 	problems []orderedProblems
 	findings []document.Finding
 	blocked  map[string]document.AuditBlocked
+	strings  map[string]string // see intern
 	audited  int
 	err      error
 }
@@ -213,9 +219,11 @@ type givenFlow struct {
 	source load.Doc
 }
 
+// seenFlow is where an exported flow was read: only its name, not the
+// document (a Doc holds the flow's Go value), for tens of thousands.
 type seenFlow struct {
-	order  export.Order
-	source load.Doc
+	order export.Order
+	file  string
 }
 
 type duplicate struct {
@@ -263,14 +271,15 @@ func (a *auditor) flow(f export.Flow) {
 	// Which of two flows with one id is the duplicate must not depend on
 	// which goroutine came first: the first in input order keeps the id.
 	a.mu.Lock()
+	here := seenFlow{order: f.Order, file: src.File}
 	if first, dup := a.seen[id]; dup {
-		later := seenFlow{order: f.Order, source: src}
+		later := here
 		if f.Order.Less(first.order) {
 			a.seen[id], later = later, first
 		}
 		a.dups = append(a.dups, duplicate{id: id, flow: later})
 	} else {
-		a.seen[id] = seenFlow{order: f.Order, source: src}
+		a.seen[id] = here
 	}
 	a.mu.Unlock()
 	doc := f.Doc
@@ -306,7 +315,13 @@ func (a *auditor) audit(id string, doc document.DesktopFlow, facts document.Audi
 		}
 		return
 	}
-	a.findings = append(a.findings, findings...)
+	for _, f := range findings {
+		// The findings of an audit are kept to the end, to be sorted: the
+		// strings they repeat (rule, flow, file, principal) are kept once.
+		f.Rule, f.Severity, f.Flow, f.FlowName = a.intern(f.Rule), a.intern(f.Severity), a.intern(f.Flow), a.intern(f.FlowName)
+		f.Reference, f.Principal, f.Location.File = a.intern(f.Reference), a.intern(f.Principal), a.intern(f.Location.File)
+		a.findings = append(a.findings, f)
+	}
 	if len(blockers) > 0 {
 		a.blocked[id] = document.AuditBlocked{Name: doc.Name, FlowName: facts.Name, Blockers: blockers}
 	}
@@ -345,6 +360,18 @@ func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow, o
 	return findings, blockers, nil
 }
 
+// intern returns the one copy of s the audit keeps; a.mu is held.
+func (a *auditor) intern(s string) string {
+	if kept, ok := a.strings[s]; ok {
+		return kept
+	}
+	if a.strings == nil {
+		a.strings = map[string]string{}
+	}
+	a.strings[s] = s
+	return s
+}
+
 // auditCloudFlows evaluates the cloud flow rules once, over the index of
 // the desktop flows they cannot start.
 func (a *auditor) auditCloudFlows(cloud []document.AuditCloudFlow) error {
@@ -374,7 +401,7 @@ func (a *auditor) duplicates() diag.List {
 	var out diag.List
 	for _, d := range a.dups {
 		flow := func(f seenFlow) validate.Typed {
-			return validate.Typed{Kind: document.KindDesktopFlow, Source: f.source}
+			return validate.Typed{Kind: document.KindDesktopFlow, Source: load.Generated(f.file, nil)}
 		}
 		out = append(out, validate.Duplicate(flow(d.flow), flow(a.seen[d.id]), "/id", d.id))
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/padlock/padlock/engine/audit"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/export/exporttest"
+	"github.com/padlock/padlock/engine/progress"
 )
 
 const fixtures = "../../fixtures/audit"
@@ -357,4 +358,24 @@ func findingSet(fs []document.Finding) map[string]bool {
 		out[string(raw)] = true
 	}
 	return out
+}
+
+// TestProgress: on a terminal the audit counts solutions and flows as
+// they are read and audited.
+func TestProgress(t *testing.T) {
+	gen, err := exporttest.Write(t.TempDir(), exporttest.Size{Flows: 60, PerSolution: 20, ScriptLines: 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if _, err := audit.Run(context.Background(), eng, []string{gen.Zips}, audit.Options{Environment: "env-prod", Progress: progress.New(&out, 0)}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "padlock: 3 solutions read, 60 desktop flows read, 60 desktop flows audited") {
+		t.Errorf("progress: %q", out.String())
+	}
 }

@@ -88,7 +88,10 @@ func (m *Meter) draw(now time.Time) {
 	line := strings.Join(parts, ", ")
 	if secs := now.Sub(m.start).Seconds(); secs >= 1 && len(m.order) > 0 {
 		last := m.order[len(m.order)-1]
-		line += fmt.Sprintf(" (%.0f %s/s)", float64(m.counts[last])/secs, strings.Fields(last)[0])
+		// The rate of the last quantity, named without its verb:
+		// "desktop flows audited" → "(1234 desktop flows/s)".
+		words := strings.Fields(last)
+		line += fmt.Sprintf(" (%.0f %s/s)", float64(m.counts[last])/secs, strings.Join(words[:max(1, len(words)-1)], " "))
 	}
 	fmt.Fprintf(m.w, "\r\033[Kpadlock: %s", line)
 	m.drawn = true
