@@ -66,11 +66,11 @@ type lexer struct {
 	// are arena[start:].
 	arena []token
 	start int
-	// keep says, from its first token, whether a statement is wanted;
-	// the rest of an unwanted one is scanned the same way (literals can
-	// span lines) but not kept, so that a 100 KB script costs its few
-	// wanted statements, not 1,500 token lists.
-	keep func(first token) bool
+	// want says which statements are wanted; the rest of an unwanted
+	// one is scanned the same way (literals can span lines) but not kept,
+	// so that a 100 KB script costs its few wanted statements, not 1,500
+	// token lists.
+	want filter
 	skip bool // the current statement is not wanted
 	// lexUntil: up to here, lines were found to need tokenizing.
 	lexUntil int
@@ -78,25 +78,39 @@ type lexer struct {
 	hazards []int
 }
 
-// statements tokenizes a whole script.
-func statements(script string) []statement { return statementsWhere(script, nil) }
+// filter says which statements to tokenize whole, from their first
+// tokens; a nil function wants all.
+type filter struct {
+	first  func(first token) bool
+	second func(first, second token) bool // asked of statements first wants
+	// starts, if not empty, holds the bytes a wanted first token can
+	// start with: a statement that starts otherwise (and not with a
+	// comment) is skipped without reading its first token.
+	starts string
+}
 
-// statementsWhere tokenizes the statements whose first token keep wants
-// (nil: all).
-func statementsWhere(script string, keep func(first token) bool) []statement {
-	return (&lexer{}).statements(script, keep)
+// statements tokenizes a whole script.
+func statements(script string) []statement { return statementsWhere(script, filter{}) }
+
+// statementsWhere tokenizes the statements want wants.
+func statementsWhere(script string, want filter) []statement {
+	return (&lexer{}).statements(script, want)
 }
 
 // statements tokenizes with the lexer's slices from an earlier script
 // (their statements must no longer be used): a parse of tens of
 // thousands of scripts reuses them instead of growing new ones.
-func (l *lexer) statements(script string, keep func(first token) bool) []statement {
-	*l = lexer{src: script, line: 1, keep: keep, arena: l.arena[:0], out: l.out[:0]}
+func (l *lexer) statements(script string, want filter) []statement {
+	*l = lexer{src: script, line: 1, want: want, arena: l.arena[:0], out: l.out[:0]}
 	for l.pos < len(l.src) {
 		if l.skip && l.skipLine() {
 			continue
 		}
 		c := l.src[l.pos]
+		if l.want.starts != "" && !l.skip && len(l.arena) == l.start && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/' && strings.IndexByte(l.want.starts, c) < 0 {
+			l.skip = true // the first token cannot be a wanted one
+			continue
+		}
 		switch {
 		case c == '\n':
 			l.end()
@@ -170,12 +184,18 @@ func (l *lexer) emit(t token) {
 	if l.skip {
 		return
 	}
-	if len(l.arena) == l.start {
-		if l.keep != nil && !l.keep(t) {
+	switch len(l.arena) - l.start {
+	case 0:
+		if l.want.first != nil && !l.want.first(t) {
 			l.skip = true
 			return
 		}
 		l.cur.line = l.line
+	case 1:
+		if l.want.second != nil && !l.want.second(l.arena[l.start], t) {
+			l.arena, l.skip = l.arena[:l.start], true
+			return
+		}
 	}
 	l.arena = append(l.arena, t)
 }

@@ -85,19 +85,23 @@ func FuzzScript(f *testing.F) {
 	})
 }
 
-// FuzzStatementsWhere: tokenizing only the wanted statements gives
-// exactly the wanted statements of a full tokenization.
+// FuzzStatementsWhere: tokenizing only the wanted statements (by their
+// first token, their first two, and the bytes a wanted one starts with)
+// gives exactly the wanted statements of a full tokenization.
 func FuzzStatementsWhere(f *testing.F) {
 	f.Add("SET Password TO 'x'\r\nUI.Click a: $'''multi\nline''' b\nDISABLE External.InvokeCloudConnector Connection: 'c'\n/# SET a TO 'b'\n#/ SET c TO %d%")
-	f.Add("x 'unclosed\nSET a TO $fx'=1'\n%open 'q' \\'")
+	f.Add("x 'unclosed\nSET a TO $fx'=1'\n%open 'q' \\'\n  DISABLE X\n'lit' SET\n/# c #/ SET Token TO 'v'")
+	second := func(first, second token) bool {
+		return first.text != "SET" || second.kind == tokWord && strings.Contains(second.text, "o")
+	}
 	f.Fuzz(func(t *testing.T, script string) {
 		var want []statement
 		for _, s := range statements(script) {
-			if wanted(s.tokens[0]) {
+			if wanted(s.tokens[0]) && (len(s.tokens) < 2 || second(s.tokens[0], s.tokens[1])) {
 				want = append(want, s)
 			}
 		}
-		if got := statementsWhere(script, wanted); !reflect.DeepEqual(got, want) {
+		if got := statementsWhere(script, filter{first: wanted, second: second, starts: "ESD@"}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("statementsWhere:\n%+v\nwant\n%+v", got, want)
 		}
 	})

@@ -32,7 +32,10 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 	var f scriptFacts
 	l := lexers.Get().(*lexer)
 	defer lexers.Put(l)
-	stmts := l.statements(script, wanted)
+	stmts := l.statements(script, filter{first: wanted, second: func(first, second token) bool {
+		// A DISABLE statement is read as the statement it disables.
+		return first.text != "DISABLE" || second.kind == tokWord && (second.text == "External.InvokeCloudConnector" || second.text == "SET")
+	}, starts: "ESD@"})
 	sensitive := map[string]bool{}
 	for _, s := range stmts {
 		if w := s.tokens[0]; w.kind == tokWord && w.text == "@SENSITIVE:" {
