@@ -11,8 +11,8 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/open-policy-agent/opa/rego"
 	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
@@ -107,9 +107,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 	defer o.Progress.Done()
 	// The status line reads: solutions read, flows read, flows audited,
 	// and the rate of the last.
-	o.Progress.Add("solutions read", 0)
-	o.Progress.Add("desktop flows read", 0)
-	o.Progress.Add("desktop flows audited", 0)
+	o.Progress.Track("solutions read", "desktop flows read", "desktop flows audited")
 	pq, err := eng.Prepare(ctx, flowQuery)
 	if err != nil {
 		return nil, err

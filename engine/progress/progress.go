@@ -67,6 +67,22 @@ func (m *Meter) Add(what string, n int) {
 	}
 }
 
+// Track lists quantities, at 0, in the order the status line shows them,
+// without drawing: the rate shown is the last one's.
+func (m *Meter) Track(quantities ...string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, what := range quantities {
+		if _, ok := m.counts[what]; !ok {
+			m.order = append(m.order, what)
+			m.counts[what] = 0
+		}
+	}
+}
+
 // Done clears the status line, so that what follows starts clean.
 func (m *Meter) Done() {
 	if m == nil {

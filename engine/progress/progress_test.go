@@ -19,6 +19,19 @@ func TestMeterDrawsAndClears(t *testing.T) {
 	}
 }
 
+func TestTrackOrdersWithoutDrawing(t *testing.T) {
+	var b bytes.Buffer
+	m := New(&b, 0)
+	m.Track("solutions read", "flows read")
+	if b.Len() > 0 {
+		t.Errorf("Track drew %q", b.String())
+	}
+	m.Add("flows read", 2)
+	if out := b.String(); !strings.Contains(out, "padlock: 0 solutions read, 2 flows read") {
+		t.Errorf("got %q", out)
+	}
+}
+
 func TestSilentOffTerminal(t *testing.T) {
 	f, err := os.CreateTemp(t.TempDir(), "out")
 	if err != nil {
