@@ -28,7 +28,19 @@ func main() {
 	shares := flag.Int("shares", 50000, "principalobjectaccess rows")
 	scale := flag.String("scale", "1", "comma-separated multipliers of the record access rows (memory must stay flat in rows)")
 	runs := flag.Int("runs", 3, "runs per size; the median is reported")
+	generate := flag.String("generate", "", "only write the dump of -flows, -users and -shares into this `folder`, and exit")
 	flag.Parse()
+	if *generate != "" {
+		// Dumps are written by a child process of the harness: a process
+		// the harness starts inherits its peak memory in Linux's rusage
+		// accounting (os/exec starts children with vfork), so the harness
+		// stays small for padlock's peak to be padlock's own.
+		if err := dataversetest.Write(*generate, dataversetest.Size{Flows: *flows, Users: *users, Shares: *shares}); err != nil {
+			fmt.Fprintln(os.Stderr, "padlock-importbench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(*flows, *users, *shares, *scale, *runs); err != nil {
 		fmt.Fprintln(os.Stderr, "padlock-importbench:", err)
 		os.Exit(1)
@@ -53,8 +65,13 @@ func run(flows, users, shares int, scale string, runs int) error {
 		}
 		dump := filepath.Join(work, fmt.Sprintf("dump-%d", k))
 		size := dataversetest.Size{Flows: flows, Users: users, Shares: shares * k}
-		if err := dataversetest.Write(dump, size); err != nil {
+		self, err := os.Executable()
+		if err != nil {
 			return err
+		}
+		gen := exec.Command(self, "-generate", dump, "-flows", strconv.Itoa(size.Flows), "-users", strconv.Itoa(size.Users), "-shares", strconv.Itoa(size.Shares))
+		if out, err := gen.CombinedOutput(); err != nil {
+			return fmt.Errorf("generate the dump: %v\n%s", err, out)
 		}
 		var times []time.Duration
 		var rss int64
