@@ -130,6 +130,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		Environment: o.Environment, Limits: o.Limits, Progress: o.Progress, Jobs: o.Jobs,
 		Before: func(found *export.Result) {
 			docProbs = append(docProbs, a.setWorld(append(docs, found.Documents...))...)
+			docs = nil // the world has them now
 		},
 		Flow: a.flow,
 	})
@@ -250,10 +251,13 @@ func (a *auditor) setWorld(docs []load.Doc) diag.List {
 		a.err = err
 		return probs
 	}
-	a.given, a.pending = map[string]givenFlow{}, pending
+	a.given = map[string]givenFlow{}
+	for _, t := range pending { // a share's flow and where the share is: not the share
+		a.pending = append(a.pending, validate.Typed{Kind: t.Kind, Source: t.Source.Where(), Value: document.Share{Flow: t.Value.(document.Share).Flow}})
+	}
 	for _, t := range typed {
 		if f, ok := t.Value.(document.DesktopFlow); ok {
-			a.given[f.ID] = givenFlow{doc: f, source: t.Source}
+			a.given[f.ID] = givenFlow{doc: f, source: t.Source.Where()}
 			a.givenIDs = append(a.givenIDs, f.ID)
 		}
 	}

@@ -395,3 +395,29 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress: %q", out.String())
 	}
 }
+
+// TestJSONIsEncodingJSONs: the JSON report, written a finding at a time,
+// is byte for byte what encoding/json's indenting encoder writes.
+func TestJSONIsEncodingJSONs(t *testing.T) {
+	full := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
+	none := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
+	none.Findings = []document.Finding{}
+	full.Findings = append(full.Findings, document.Finding{Rule: "PL999", Severity: "info", Flow: "f", FlowName: "<a & b>", Message: "\"quoted\" \u2028 é", Location: document.Location{File: "x"}})
+	for _, rep := range []*audit.Report{full, none} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			t.Fatal(err)
+		}
+		if err := (audit.JSON{}).Report(&got, rep); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%d findings: the report differs from encoding/json's:\n%s\nwant\n%s", len(rep.Findings), got.String(), want.String())
+		}
+	}
+	if len(full.Findings) < 5 {
+		t.Fatalf("%d findings", len(full.Findings))
+	}
+}

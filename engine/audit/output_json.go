@@ -1,16 +1,56 @@
 package audit
 
 import (
+	"bufio"
+	"bytes"
 	"encoding/json"
 	"io"
+
+	"github.com/padlock/padlock/engine/document"
 )
 
-// JSON writes the whole report, for programs.
+// JSON writes the whole report, for programs: what encoding/json's
+// indenting encoder writes, but with the findings written one at a time,
+// so that the report of a tenant's 50,000 findings is never one buffer
+// (nor that buffer's doublings) in memory.
 type JSON struct{}
 
 // Report implements Reporter.
 func (JSON) Report(w io.Writer, r *Report) error {
-	enc := json.NewEncoder(w)
+	rest := *r
+	rest.Findings = []document.Finding{}
+	var head bytes.Buffer
+	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	if err := enc.Encode(&rest); err != nil {
+		return err
+	}
+	const empty = `"findings": []`
+	i := bytes.Index(head.Bytes(), []byte(empty))
+	if len(r.Findings) == 0 || i < 0 {
+		_, err := w.Write(head.Bytes())
+		return err
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	bw.Write(head.Bytes()[:i])
+	bw.WriteString(`"findings": [`)
+	var compact, indented bytes.Buffer
+	for k, f := range r.Findings {
+		compact.Reset()
+		indented.Reset()
+		if err := json.NewEncoder(&compact).Encode(f); err != nil {
+			return err
+		}
+		if err := json.Indent(&indented, bytes.TrimSuffix(compact.Bytes(), []byte("\n")), "    ", "  "); err != nil {
+			return err
+		}
+		if k > 0 {
+			bw.WriteByte(',')
+		}
+		bw.WriteString("\n    ")
+		bw.Write(indented.Bytes())
+	}
+	bw.WriteString("\n  ]")
+	bw.Write(head.Bytes()[i+len(empty):])
+	return bw.Flush()
 }

@@ -43,6 +43,12 @@ type Doc struct {
 	locate func(pointer string) int
 }
 
+// Where is the document without its content: where it is, for problems
+// to point at long after its content is no longer needed.
+func (d Doc) Where() Doc {
+	return Doc{File: d.File, Index: d.Index, Line: d.Line, locate: d.locate}
+}
+
 // Generic returns the document as generic JSON (Value, or for a generated
 // document made anew from its Go value).
 func (d Doc) Generic() any {
