@@ -1,9 +1,13 @@
 package engine_test
 
 import (
+	"reflect"
+
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
@@ -114,5 +118,33 @@ func TestDecideInputRejectsInvalidQueries(t *testing.T) {
 		if len(probs) == 0 || d.Allow {
 			t.Errorf("%q: want problems and no allow, got %+v %v", body, d, probs)
 		}
+	}
+}
+
+// TestEvalPathTakesOPAValues: the Data API path evaluates the same for an
+// input given as Go values and as OPA's values.
+func TestEvalPathTakesOPAValues(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	goInput := map[string]any{"cloudFlows": []any{map[string]any{"id": "cf", "name": "N", "location": map[string]any{"file": "x"},
+		"runs": []any{map[string]any{"action": "/a", "desktopFlow": "f", "runMode": ""}}}},
+		"blocked": map[string]any{"f": map[string]any{"name": "n", "flowName": "n", "blockers": []any{"it is stored in v1"}}}}
+	astInput, err := ast.InterfaceToValue(goInput)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var results []any
+	for _, in := range []any{goInput, astInput} {
+		r, ok, err := eng.EvalPath(ctx, "padlock/audit/cloud/findings", in)
+		if err != nil || !ok {
+			t.Fatal(ok, err)
+		}
+		results = append(results, r)
+	}
+	if l, _ := results[0].([]any); len(l) != 1 || !reflect.DeepEqual(results[0], results[1]) {
+		t.Errorf("Go values: %v; OPA values: %v", results[0], results[1])
 	}
 }

@@ -52,7 +52,13 @@ func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result a
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
 	}
-	rs, err := pq.Eval(ctx, rego.EvalInput(input))
+	// OPA's EvalInput reads an ast.Value as a Go value (and gives wrong
+	// answers); OPA's own values go in as they are.
+	in := rego.EvalInput(input)
+	if v, ok := input.(ast.Value); ok {
+		in = rego.EvalParsedInput(v)
+	}
+	rs, err := pq.Eval(ctx, in)
 	if err != nil {
 		return nil, false, err
 	}
