@@ -180,8 +180,8 @@ func merge(readers []*reader, partial bool) *Result {
 	return res
 }
 
-// appendUnits walks a path for the units to read: a solution folder or
-// a solution zip is one, and so is each other file.
+// appendUnits walks a path given as an input for the units to read: a
+// solution folder or a solution zip is one, and so is each other file.
 func appendUnits(units []unit, p string, explicit bool) []unit {
 	info, err := os.Stat(p)
 	switch {
@@ -189,7 +189,15 @@ func appendUnits(units []unit, p string, explicit bool) []unit {
 		return append(units, unit{read: func(r *reader) { r.problem(p, 0, "%v", cleanErr(err)) }})
 	case !info.IsDir():
 		return append(units, unit{solution: strings.HasSuffix(strings.ToLower(p), ".zip"), read: func(r *reader) { r.file(p, explicit) }})
-	case isSolution(os.DirFS(p)):
+	}
+	return appendFolder(units, p)
+}
+
+// appendFolder is appendUnits for a folder: a solution, or a folder
+// searched for inputs. Only real subfolders are searched: a symbolic link
+// to a folder is not followed (it could lead back up the tree).
+func appendFolder(units []unit, p string) []unit {
+	if isSolution(os.DirFS(p)) {
 		return append(units, unit{solution: true, read: func(r *reader) { r.solution(os.DirFS(p), p) }})
 	}
 	entries, err := os.ReadDir(p)
@@ -198,8 +206,13 @@ func appendUnits(units []unit, p string, explicit bool) []unit {
 	}
 	sort.Slice(entries, func(i, j int) bool { return entries[i].Name() < entries[j].Name() })
 	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			units = appendUnits(units, filepath.Join(p, e.Name()), false)
+		name := filepath.Join(p, e.Name())
+		switch {
+		case strings.HasPrefix(e.Name(), "."):
+		case e.IsDir():
+			units = appendFolder(units, name)
+		default:
+			units = append(units, unit{solution: strings.HasSuffix(strings.ToLower(name), ".zip"), read: func(r *reader) { r.file(name, false) }})
 		}
 	}
 	return units

@@ -217,3 +217,27 @@ func TestFactsOutliveTheScriptBuffer(t *testing.T) {
 		t.Errorf("the first flow's facts changed:\n%s\nwant\n%s", got, want)
 	}
 }
+
+// TestASymlinkLoopIsNotFollowed: a folder searched for inputs is walked
+// through its real subfolders only; a link back up the tree is not a way
+// round forever.
+func TestASymlinkLoopIsNotFollowed(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "a"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(dir, filepath.Join(dir, "a", "up")); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	zip, err := os.ReadFile("../../fixtures/audit/solution.zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "a", "solution.zip"), zip, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res := Read([]string{dir}, Options{Environment: "env"})
+	if len(res.Flows) != 2 || len(res.Problems) > 0 {
+		t.Errorf("%d flows (want the zip's 2, once), problems %v", len(res.Flows), res.Problems)
+	}
+}
