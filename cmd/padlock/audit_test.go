@@ -27,6 +27,8 @@ func TestAuditCommand(t *testing.T) {
 		{"sarif", []string{"audit", "--format", "sarif", fx + "/pac-solution"}, 1, `"version": "2.1.0"`, ""},
 		{"junit", []string{"audit", "--format", "junit", fx + "/pac-solution"}, 1, "<testsuites", ""},
 		{"bad flag", []string{"audit", "--fail-on", "fatal", fx}, 2, "", "unknown severity"},
+		{"--jobs below 1", []string{"audit", "--jobs", "0", fx}, 2, "", "--jobs: want 1 or more"},
+		{"--jobs 1 reads as --jobs 4 does", []string{"audit", "-j", "1", "-e", "northwind-prod", "--docs", fx + "/docs", fx + "/pac-solution"}, 1, "PL001", ""},
 		{"no input", []string{"audit"}, 2, "", "at least one INPUT"},
 	}
 	for _, tt := range tests {
