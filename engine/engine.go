@@ -278,6 +278,3 @@ func (e *Engine) DecideInput(ctx context.Context, body []byte) (Decision, diag.L
 	}
 	return e.Decide(ctx, q), nil
 }
-
-// Store is the OPA store the engine's world is written to.
-func (e *Engine) Store() storage.Store { return e.store }
