@@ -352,12 +352,19 @@ func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow, o
 	if err != nil {
 		return nil, nil, err
 	}
-	var blockers []string
-	list, _ := rs[0].Bindings["blockers"].([]any)
+	// A blocker the audit cannot read would drop a cloud flow's finding
+	// unseen: it is an error, as a malformed finding is.
+	list, ok := rs[0].Bindings["blockers"].([]any)
+	if !ok {
+		return nil, nil, fmt.Errorf("audit blockers are a %T, not a set", rs[0].Bindings["blockers"])
+	}
+	blockers := make([]string, 0, len(list))
 	for _, b := range list {
-		if s, ok := b.(string); ok {
-			blockers = append(blockers, s)
+		s, ok := b.(string)
+		if !ok {
+			return nil, nil, fmt.Errorf("an audit blocker is a %T, not a string", b)
 		}
+		blockers = append(blockers, s)
 	}
 	return findings, blockers, nil
 }

@@ -144,7 +144,7 @@ func unquoteJSONInto(dst, raw []byte) ([]byte, error) {
 // json.Unmarshal does: the common escapes are decoded here, several times
 // faster; surrogate pairs, invalid UTF-8 and anything malformed are left
 // to json.Unmarshal, for its result or its error.
-func unquoteJSON[T string | []byte](raw T) (string, error) {
+func unquoteJSON(raw string) (string, error) {
 	out, err := unquoteJSONInto(nil, []byte(raw))
 	return string(out), err
 }
