@@ -8,6 +8,9 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+
 	"github.com/padlock/padlock/engine/document"
 )
 
@@ -106,12 +109,15 @@ func (e *Engine) evalInto(ctx context.Context, path string, input map[string]any
 	k := path + "\x00" + string(key)
 	b, cached := caches.lists.get(k)
 	if !cached {
-		v, defined, err := e.EvalPath(ctx, path, input)
+		// OPA's value straight to JSON: converting it to Go's maps first
+		// (and encoding/json sorting their keys) cost more than the lists'
+		// smallest answers take to evaluate.
+		v, defined, err := e.evalPath(ctx, path, input, rego.EvalGenerateJSON(opaValue))
 		if err != nil || !defined {
 			return defined, err
 		}
-		if b, err = json.Marshal(v); err != nil {
-			return true, err
+		if b, err = appendJSON(nil, v.(ast.Value)); err != nil {
+			return true, fmt.Errorf("%s: %w", path, err)
 		}
 		caches.lists.put(k, b)
 	}

@@ -24,6 +24,12 @@ type pathQueries struct {
 // for an input, as OPA's Data API does: undefined gives ok=false. The
 // decision path itself should go through Decide, which fails closed.
 func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result any, ok bool, err error) {
+	return e.evalPath(ctx, path, input)
+}
+
+// evalPath is EvalPath with options for the evaluation (the lists take
+// OPA's value as it is, see evalInto).
+func (e *Engine) evalPath(ctx context.Context, path string, input any, opts ...rego.EvalOption) (result any, ok bool, err error) {
 	path = strings.Trim(path, "/")
 	if path == "" {
 		return nil, false, fmt.Errorf("invalid data path %q", path)
@@ -58,7 +64,7 @@ func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result a
 	if v, ok := input.(ast.Value); ok {
 		in = rego.EvalParsedInput(v)
 	}
-	rs, err := pq.Eval(ctx, in)
+	rs, err := pq.Eval(ctx, append(opts, in)...)
 	if err != nil {
 		return nil, false, err
 	}

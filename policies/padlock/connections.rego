@@ -28,26 +28,36 @@ compatible(principal, environment, connector) := [c |
 #   ("own", embedded or not), another co-owner's embedded reference
 #   ("embedded", rule 4), and brings their own connection for the rest
 #   ("byoc", rule 6). A reference without an owner is nobody's own.
-source(ref, principal, role) := "byoc" if {
-	not roles.editor(role)
-} else := "own" if {
-	ref.owner == principal
-} else := "embedded" if {
-	ref.embedded
-} else := "byoc"
+source(ref, principal, role) := _sources[_editor(role)][object.get(ref, "owner", null) == principal][ref.embedded]
+
+# Where the connection comes from, by whether the runner is an owner or
+# co-owner, whether they own the reference, and whether it is embedded:
+# a decision table, so that a plan asks no function per reference.
+_sources := {
+	false: {false: {false: "byoc", true: "byoc"}, true: {false: "byoc", true: "byoc"}}, # rule 2
+	true: {
+		true: {false: "own", true: "own"}, # rule 1
+		false: {false: "byoc", true: "embedded"}, # rules 6 and 4
+	},
+}
+
+_editor(role) if roles.editor(role)
+
+else := false
 
 # METADATA
 # title: Plan
-# description: One entry per connection reference of the flow, in the flow's order.
-plan(flow, principal, role) := [entry(flow, ref, principal, role) | some ref in flow.connectionReferences]
-
-# METADATA
-# title: Entry
 # description: |
+#   One entry per connection reference of the flow, in the flow's order.
 #   Where the source is byoc, the candidates are the runner's compatible
-#   connections and the first is selected (rule 7); otherwise the reference's
-#   own connection, where known, is the one used.
-entry(flow, ref, principal, role) := _entry(ref, source(ref, principal, role), principal, flow.environment)
+#   connections and the first is selected (rule 7); otherwise the
+#   reference's own connection, where known, is the one used.
+plan(flow, principal, role) := [_entry(ref, sources[object.get(ref, "owner", null) == principal][ref.embedded], principal, environment) |
+	some ref in flow.connectionReferences
+] if {
+	sources := _sources[_editor(role)] # once per plan, not once per reference
+	environment := flow.environment
+}
 
 _entry(ref, "byoc", principal, environment) := {
 	"reference": ref.logicalName,
@@ -59,14 +69,18 @@ _entry(ref, "byoc", principal, environment) := {
 	candidates := [c.id | some c in compatible(principal, environment, ref.connector)]
 }
 
-_entry(ref, src, _, _) := {
+_entry(ref, "own", _, _) := _given(ref, "own")
+
+_entry(ref, "embedded", _, _) := _given(ref, "embedded")
+
+# A reference that brings its connection is the same entry for every
+# runner: computed once per reference and query.
+_given(ref, src) := {
 	"reference": ref.logicalName,
 	"connector": ref.connector,
 	"source": src,
 	"selected": object.get(ref, "connection", null),
 	"candidates": [],
-} if {
-	src != "byoc"
 }
 
 _first(list) := list[0]

@@ -41,3 +41,18 @@ test_no_candidate_selects_null if {
 	plan[2].selected == null
 	plan[2].candidates == []
 }
+
+test_a_reference_without_an_owner_is_nobodys_own if {
+	unowned := {"environment": "env", "connectionReferences": [{"logicalName": "imported", "connector": "shared_sql", "embedded": false}]}
+	plan := connections.plan(unowned, "user:r", "owner") with data.world.connections as conns
+	[e.source | some e in plan] == ["byoc"]
+	connections.source(unowned.connectionReferences[0], "user:r", "co-owner") == "byoc"
+}
+
+test_source_follows_the_rules if {
+	connections.source(flow.connectionReferences[0], "user:r", "co-owner") == "own"
+	connections.source(flow.connectionReferences[1], "user:r", "co-owner") == "embedded"
+	connections.source(flow.connectionReferences[2], "user:r", "co-owner") == "byoc"
+	connections.source(flow.connectionReferences[0], "user:r", "user") == "byoc"
+	connections.source(flow.connectionReferences[1], "user:r", "user") == "byoc"
+}

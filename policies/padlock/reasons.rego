@@ -103,34 +103,63 @@ connection_not_shared(action, ref, principal, role) if {
 #   Whether any reason applies to a principal with this role on a known
 #   flow: every reason function above, so that a list query never allows
 #   what a decision denies (checked by a property test over generated
-#   worlds). Each clause names its action in the head, so that OPA's rule
-#   index picks only the clauses of the action asked about.
-denied(_, _, _, "none", _)
+#   worlds). The reasons fall in three groups by what they read: the role
+#   alone, the flow, and one reference. Each clause names the actions it
+#   can apply to in the head, so that OPA's rule index skips the others. A list asks each group where it
+#   changes (by role once per role, by flow once per flow, by reference
+#   once per reference), and a decision asks all three.
+denied(action, _, _, role, _) if denied_by_role(action, role)
 
-denied("edit", _, _, role, _) if run_only("edit", role)
+denied("invoke", flow, _, role, _) if denied_on_flow("invoke", flow, role)
 
-denied("share", _, _, role, _) if run_only("share", role)
+denied("embed", flow, principal, role, name) if denied_on_reference("embed", flow, principal, role, name)
 
-denied("delete", _, _, role, _) if run_only("delete", role)
+denied("unembed", flow, principal, role, name) if denied_on_reference("unembed", flow, principal, role, name)
 
-denied("embed", _, _, role, _) if run_only("embed", role)
+denied("use", flow, principal, role, name) if denied_on_reference("use", flow, principal, role, name)
 
-denied("embed", flow, _, role, name) if unknown_reference("embed", flow, role, name)
+# METADATA
+# title: Denied by the role alone
+# description: |
+#   No role, or a run-only user asking to edit, share, delete, embed or
+#   unembed. Each clause names what it matches in the head, so that OPA's
+#   rule index picks only the clauses that can apply.
+denied_by_role(_, "none")
 
-denied("embed", flow, principal, role, name) if not_reference_owner("embed", flows.reference(flow, name), principal, role)
+denied_by_role("edit", role) if run_only("edit", role)
 
-denied("unembed", _, _, role, _) if run_only("unembed", role)
+denied_by_role("share", role) if run_only("share", role)
 
-denied("unembed", flow, _, role, name) if unknown_reference("unembed", flow, role, name)
+denied_by_role("delete", role) if run_only("delete", role)
 
-denied("unembed", flow, principal, role, name) if not_reference_owner("unembed", flows.reference(flow, name), principal, role)
+denied_by_role("embed", role) if run_only("embed", role)
 
-denied("use", flow, _, role, name) if unknown_reference("use", flow, role, name)
+denied_by_role("unembed", role) if run_only("unembed", role)
 
-denied("use", flow, principal, role, name) if connection_not_shared("use", flows.reference(flow, name), principal, role)
+# METADATA
+# title: Denied on the flow
+# description: Reasons about the flow itself, whatever reference is named (a cloud-initiated run it cannot have).
+denied_on_flow("invoke", flow, role) if console_only("invoke", flow, role)
 
-denied("invoke", flow, _, role, _) if console_only("invoke", flow, role)
+denied_on_flow("invoke", flow, role) if schema_v1("invoke", flow, role)
 
-denied("invoke", flow, _, role, _) if schema_v1("invoke", flow, role)
+denied_on_flow("invoke", flow, role) if not_embedded("invoke", flow, role)
 
-denied("invoke", flow, _, role, _) if not_embedded("invoke", flow, role)
+# METADATA
+# title: Denied on a named reference
+# description: A reference action that names a reference the flow lacks, or one denied on the reference it names.
+denied_on_reference(action, flow, _, role, name) if unknown_reference(action, flow, role, name)
+
+denied_on_reference(action, flow, principal, role, name) if denied_on(action, flows.reference(flow, name), principal, role)
+
+# METADATA
+# title: Denied on a reference
+# description: |
+#   Reasons about one of the flow's references: embedding or unembedding
+#   another co-owner's reference (rule 3), using a reference whose
+#   connection the principal would have to bring themselves.
+denied_on("embed", ref, principal, role) if not_reference_owner("embed", ref, principal, role)
+
+denied_on("unembed", ref, principal, role) if not_reference_owner("unembed", ref, principal, role)
+
+denied_on("use", ref, principal, role) if connection_not_shared("use", ref, principal, role)

@@ -46,3 +46,14 @@ test_denied_is_any_reason if {
 	reasons.denied("invoke", flow, "user:o", "owner", "") with data.world as world
 	not reasons.denied("use", flow, "user:o", "owner", "r")
 }
+
+test_denied_groups_by_what_they_read if {
+	reasons.denied_by_role("edit", "user")
+	reasons.denied_by_role("run", "none")
+	not reasons.denied_by_role("run", "user")
+	reasons.denied_on_flow("invoke", flow, "user")
+	not reasons.denied_on_flow("run", flow, "user")
+	reasons.denied_on_reference("use", flow, "user:o", "owner", "zz")
+	reasons.denied_on("embed", flow.connectionReferences[0], "user:c", "co-owner")
+	not reasons.denied_on("embed", flow.connectionReferences[0], "user:o", "owner")
+}

@@ -20,21 +20,22 @@ package padlock.roles
 role(flow, principal) := "owner" if {
 	flow.owner == principal
 } else := "co-owner" if {
-	granted(flow, principal, "co-owner")
+	"co-owner" in granted(flow, principal)
 } else := "co-owner" if {
 	implicit_co_owner(flow, principal)
 } else := "user" if {
-	granted(flow, principal, "user")
+	"user" in granted(flow, principal)
 } else := "none"
 
 # METADATA
 # title: Granted
-# description: A share grants the role on the flow to the principal, or to a team the principal is a member of; team members hold the team's role.
-granted(flow, principal, role) if data.world.grants[flow.id][principal][role]
-
-granted(flow, principal, role) if {
+# description: |
+#   The roles the flow's shares grant to the principal, or to a team the
+#   principal is a member of: team members hold the team's role. One set,
+#   asked once per flow and principal (OPA remembers it within a query).
+granted(flow, principal) := {role | some role, _ in data.world.grants[flow.id][principal]} | {role |
 	some team in data.world.memberOf[principal]
-	data.world.grants[flow.id][team][role]
+	some role, _ in data.world.grants[flow.id][team]
 }
 
 # METADATA

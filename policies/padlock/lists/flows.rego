@@ -26,12 +26,12 @@ import data.padlock.roles
 flows := [entry |
 	some id in sort(_flow_candidates)
 	flow := data.world.flows[id]
-	role := roles.role(flow, principal)
+	role := roles.role(flow, p)
 	role != "none"
-	allowed := _allowed_actions(flow, role)
+	allowed := _allowed_actions(flow, p, role)
 	count(allowed) > 0
 	entry := {"flow": id, "name": flow.name, "environment": flow.environment, "role": role, "actions": allowed}
-]
+] if p := principal
 
 _all_actions := ["run", "invoke", "edit", "share", "delete", "embed", "unembed", "use"]
 
@@ -59,32 +59,38 @@ _reads_every_flow_in(environment) if {
 	reads_every_flow(environment, team)
 }
 
-_plain_actions := [action |
+# The asked actions of a kind that no reason of the role alone denies,
+# in the order of _all_actions: asked once per role (OPA remembers a
+# function's answer for the same arguments), not once per flow.
+_by_role(kind, role) := [action |
 	some action in _all_actions
+	_kind(action) == kind
 	action in _asked
-	not action in reasons.reference_actions
+	not reasons.denied_by_role(action, role)
 ]
 
-_reference_actions := [action |
-	some action in _all_actions
-	action in _asked
+_kind(action) := "runs" if {
+	action in {"run", "invoke"}
+} else := "references" if {
 	action in reasons.reference_actions
-]
+} else := "others"
 
-# The run plan is computed once per flow, for run and invoke alike.
-_allowed_actions(flow, role) := array.concat(plain, by_reference) if {
-	plan := connections.plan(flow, principal, role)
-	plain := [_plain_entry(action, plan) |
-		some action in _plain_actions
-		not reasons.denied(action, flow, principal, role, "")
+# reasons.denied, asked group by group where each can change: by role
+# above, then by flow, then by reference (unknown_reference cannot apply
+# to the flow's own references). The run plan is the same for run and
+# invoke: OPA computes it once.
+_allowed_actions(flow, p, role) := array.concat(array.concat(runs, others), by_reference) if {
+	runs := [{"action": action, "connections": connections.plan(flow, p, role)} |
+		some action in _by_role("runs", role)
+		not reasons.denied_on_flow(action, flow, role)
+	]
+	others := [{"action": action} |
+		some action in _by_role("others", role)
+		not reasons.denied_on_flow(action, flow, role)
 	]
 	by_reference := [{"action": action, "reference": ref.logicalName} |
-		some action in _reference_actions
+		some action in _by_role("references", role)
 		some ref in flow.connectionReferences
-		not reasons.denied(action, flow, principal, role, ref.logicalName)
+		not reasons.denied_on(action, ref, p, role)
 	]
 }
-
-_plain_entry(action, plan) := {"action": action, "connections": plan} if {
-	action in {"run", "invoke"}
-} else := {"action": action}

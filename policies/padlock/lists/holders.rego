@@ -9,27 +9,13 @@ package padlock.lists
 # METADATA
 # title: Via
 # description: 'Each way the principal holds a role: "owner", "share", "team:<id>", "security role <name>" or "security role <name> (team:<id>)".'
-via(flow, principal) := (((_owner(flow, principal) | _share(flow, principal)) | _team_shares(flow, principal)) | _security_roles(flow, principal)) | _team_security_roles(flow, principal)
-
-_owner(flow, principal) := {"owner"} if flow.owner == principal
-
-else := set()
-
-_share(flow, principal) := {"share"} if data.world.grants[flow.id][principal]
-
-else := set()
-
-_team_shares(flow, principal) := {team |
+via(flow, principal) := ((({"owner" | flow.owner == principal} | {"share" | data.world.grants[flow.id][principal]}) | {team |
 	some team in data.world.memberOf[principal]
 	data.world.grants[flow.id][team]
-}
-
-_security_roles(flow, principal) := {sprintf("security role %s", [role]) |
+}) | {sprintf("security role %s", [role]) |
 	some role in data.world.securityRoles[flow.environment][principal]
 	role in data.padlock.config.processReadAllRoles
-}
-
-_team_security_roles(flow, principal) := {sprintf("security role %s (%s)", [role, team]) |
+}) | {sprintf("security role %s (%s)", [role, team]) |
 	some team in data.world.memberOf[principal]
 	some role in data.world.securityRoles[flow.environment][team]
 	role in data.padlock.config.processReadAllRoles

@@ -22,15 +22,14 @@ import data.padlock.roles
 # schemas:
 #   - input: schema.listprincipals
 principals := [entry |
-	some principal in sort(_candidates)
-	entry := _principal_entry(principal)
-] if _flow
-
-_flow := data.world.flows[input.flow]
-
-_name := object.get(input, "reference", "")
-
-_candidates := candidates(_flow)
+	some principal in sort(candidates(flow))
+	role := roles.role(flow, principal)
+	not reasons.denied(input.action, flow, principal, role, name)
+	entry := _listed(flow, principal, role)
+] if {
+	flow := data.world.flows[input.flow]
+	name := object.get(input, "reference", "")
+}
 
 # METADATA
 # title: Candidates
@@ -71,17 +70,16 @@ editors(flow) := sort((((({flow.owner | flow.owner} | {p | data.world.grants[flo
 	some m in data.world.teams[team]
 }))
 
-_principal_entry(principal) := object.union(
-	{"principal": principal, "role": role, "via": sort(via(_flow, principal))},
-	_plan(input.action, _flow, principal, role),
-) if {
-	role := roles.role(_flow, principal)
-	not reasons.denied(input.action, _flow, principal, role, _name)
-}
+_listed(flow, principal, role) := {
+	"principal": principal,
+	"role": role,
+	"via": sort(via(flow, principal)),
+	"connections": connections.plan(flow, principal, role),
+} if {
+	_runs
+} else := {"principal": principal, "role": role, "via": sort(via(flow, principal))}
 
-_plan(action, flow, principal, role) := {"connections": connections.plan(flow, principal, role)} if {
-	action in {"run", "invoke"}
-} else := {}
+_runs if input.action in {"run", "invoke"}
 
 # METADATA
 # title: Canonical principal of a what-can query
