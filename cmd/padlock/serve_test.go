@@ -325,7 +325,9 @@ decision_logs:
 	for _, s := range []*sidecar{a, b} {
 		waitFor(t, func() bool { _, d := s.call(t, "POST", "/v1/decisions", zoe); return d["allow"] == true }, "a sidecar to decide over r4's documents")
 	}
-	serve(build("r5", `{"processReadAllRoles": []}`, zoeShare("flow-nowhere")))
+	// r5 also gives System Administrators back their co-ownership: a
+	// refused bundle's data must not reach the policies that keep serving.
+	serve(build("r5", `{"processReadAllRoles": ["System Administrator"]}`, zoeShare("flow-nowhere")))
 	for _, s := range []*sidecar{a, b} {
 		waitFor(t, func() bool {
 			_, h := s.call(t, "GET", "/health", "")
@@ -333,6 +335,9 @@ decision_logs:
 		}, "a sidecar to refuse r5's invalid world and say so on /health")
 		if _, d := s.call(t, "POST", "/v1/decisions", zoe); d["allow"] != true {
 			t.Errorf("r5's invalid world replaced r4's: %v", d)
+		}
+		if _, d := s.call(t, "POST", "/v1/decisions", dave); d["allow"] != false {
+			t.Errorf("the refused r5's data reached r4's policies: %v", d)
 		}
 		if _, l := s.call(t, "GET", "/v1/documents?source=bundle", ""); !strings.Contains(fmt.Sprint(l), "flow-fleet") {
 			t.Errorf("the bundle's documents are not listed with their source: %v", l)

@@ -155,7 +155,12 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 		s.setHealth(healthBundles, bundleProblem, nil)
 		return false
 	}
-	eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithCompiler(c), engine.WithStore(store))...)
+	own, err := engineStore(ctx, store)
+	if err != nil {
+		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
+		return false
+	}
+	eng, err := engine.New(ctx, append(s.cfg.EngineOptions, engine.WithCompiler(c), engine.WithStore(own))...)
 	if err != nil {
 		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
 		return false
@@ -194,6 +199,65 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	s.metrics.bundleActivations.Inc()
 	s.log.Info("bundle activated")
 	return true
+}
+
+// engineStore copies the data the activated bundle put in the manager's
+// store into a store of the engine's own, with an empty world (SetWorld
+// fills it), leaving out the bundle's documents, which become part of the
+// world instead. OPA's bundle plugin writes a bundle's data before padlock
+// has checked its documents: had the serving engine read the manager's
+// store, a bundle refused for an invalid world would still have changed
+// what the previous policies decide (its padlock/config), and every
+// activation would have shown the old policies the new data for a moment.
+func engineStore(ctx context.Context, store storage.Store) (storage.Store, error) {
+	v, err := storage.ReadOne(ctx, store, storage.RootPath)
+	if err != nil {
+		return nil, fmt.Errorf("read the bundle's data: %w", err)
+	}
+	root, ok := v.(ast.Object)
+	if !ok {
+		return nil, fmt.Errorf("read the bundle's data: the store's root is %T, not an object", v)
+	}
+	docs := storage.MustParsePath(engine.DocumentsPath)
+	data := map[string]any{}
+	var copyErr error
+	root.Foreach(func(k, val *ast.Term) {
+		key, ok := k.Value.(ast.String)
+		if !ok {
+			copyErr = fmt.Errorf("read the bundle's data: key %v is not a string", k)
+			return
+		}
+		if key == "world" {
+			return
+		}
+		// A copy: the bundle plugin changes the manager's store in place
+		// when the next bundle comes.
+		data[string(key)] = ast.NewTerm(without(val.Value, docs[1:], string(key) == docs[0])).Copy().Value
+	})
+	if copyErr != nil {
+		return nil, copyErr
+	}
+	data["world"] = (&world.World{}).Data()
+	return engine.NewStore(data), nil
+}
+
+// without is v less the value at path below it (when under is true and
+// there is one).
+func without(v ast.Value, path storage.Path, under bool) ast.Value {
+	obj, ok := v.(ast.Object)
+	if !under || !ok || len(path) == 0 {
+		return v
+	}
+	out := ast.NewObject()
+	obj.Foreach(func(k, val *ast.Term) {
+		switch {
+		case !ast.String(path[0]).Equal(k.Value):
+			out.Insert(k, val)
+		case len(path) > 1:
+			out.Insert(k, ast.NewTerm(without(val.Value, path[1:], true)))
+		}
+	})
+	return out
 }
 
 // bundleDocuments reads and schema-checks the documents a bundle carries
