@@ -28,7 +28,7 @@ compatible(principal, environment, connector) := [c |
 #   ("own", embedded or not), another co-owner's embedded reference
 #   ("embedded", rule 4), and brings their own connection for the rest
 #   ("byoc", rule 6). A reference without an owner is nobody's own.
-source(ref, principal, role) := _sources[_editor(role)][object.get(ref, "owner", null) == principal][ref.embedded]
+source(ref, principal, role) := _sources[_editor(role)][object.get(ref, "owner", null) == principal][object.get(ref, "embedded", false)]
 
 # Where the connection comes from, by whether the runner is an owner or
 # co-owner, whether they own the reference, and whether it is embedded:
@@ -52,7 +52,7 @@ else := false
 #   Where the source is byoc, the candidates are the runner's compatible
 #   connections and the first is selected (rule 7); otherwise the
 #   reference's own connection, where known, is the one used.
-plan(flow, principal, role) := [_entry(ref, sources[object.get(ref, "owner", null) == principal][ref.embedded], principal, environment) |
+plan(flow, principal, role) := [_entry(ref, sources[object.get(ref, "owner", null) == principal][object.get(ref, "embedded", false)], principal, environment) |
 	some ref in flow.connectionReferences
 ] if {
 	sources := _sources[_editor(role)] # once per plan, not once per reference

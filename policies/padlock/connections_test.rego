@@ -42,6 +42,11 @@ test_no_candidate_selects_null if {
 	plan[2].candidates == []
 }
 
+test_a_reference_not_said_to_be_embedded_is_not if {
+	ref := {"logicalName": "r", "connector": "shared_sql", "owner": "user:o"}
+	connections.source(ref, "user:c", "co-owner") == "byoc"
+}
+
 test_a_reference_without_an_owner_is_nobodys_own if {
 	unowned := {"environment": "env", "connectionReferences": [{"logicalName": "imported", "connector": "shared_sql", "embedded": false}]}
 	plan := connections.plan(unowned, "user:r", "owner") with data.world.connections as conns
