@@ -109,14 +109,17 @@ func (e *Engine) evalInto(ctx context.Context, path string, input map[string]any
 	k := path + "\x00" + string(key)
 	b, cached := caches.lists.get(k)
 	if !cached {
-		// OPA's value straight to JSON: converting it to Go's maps first
-		// (and encoding/json sorting their keys) cost more than the lists'
-		// smallest answers take to evaluate.
+		// OPA's value straight to JSON, without OPA's Go maps in between
+		// (which encoding/json would then sort key by key).
 		v, defined, err := e.evalPath(ctx, path, input, rego.EvalGenerateJSON(opaValue))
 		if err != nil || !defined {
 			return defined, err
 		}
-		if b, err = appendJSON(nil, v.(ast.Value)); err != nil {
+		av, ok := v.(ast.Value)
+		if !ok {
+			return true, fmt.Errorf("%s: the answer is %T, not an OPA value", path, v)
+		}
+		if b, err = appendJSON(nil, av); err != nil {
 			return true, fmt.Errorf("%s: %w", path, err)
 		}
 		caches.lists.put(k, b)
