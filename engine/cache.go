@@ -12,19 +12,106 @@ const DefaultCacheSize = 1 << 16
 // listCacheSize bounds the cache of list answers, which are larger.
 const listCacheSize = 1 << 10
 
+// maxForgotten bounds how many flows the decision cache remembers having
+// forgotten; past it, it forgets everything at once.
+const maxForgotten = 1 << 12
+
 // worldCaches remember answers for one world: decisions, and the answers of
 // list queries (by path and input). An answer is a pure function of the
 // query, the world and the policies; SetWorld installs fresh caches after
-// the new world is in the store, and policies never change under an
-// Engine, so a cached answer is always the one the policies would give
-// now. Cached values are shared: read-only.
+// the new world is in the store, a patch forgets what it can change (see
+// decisionCache), and policies never change under an Engine, so a cached
+// answer is always the one the policies would give now. Cached values are
+// shared: read-only.
 type worldCaches struct {
-	decisions *cache[document.Query, Decision]
+	decisions *decisionCache
 	lists     *cache[string, []byte]
 }
 
 func newWorldCaches(size int) *worldCaches {
-	return &worldCaches{decisions: newCache[document.Query, Decision](size), lists: newCache[string, []byte](min(size, listCacheSize))}
+	return &worldCaches{decisions: newDecisionCache(size), lists: newCache[string, []byte](min(size, listCacheSize))}
+}
+
+// decisionCache remembers decisions by flow, so that a write of one flow's
+// documents forgets that flow's decisions only. A decision is evaluated
+// against the store at some world version; it is remembered only if no
+// write that could change it was applied since that version: otherwise an
+// evaluation that began before a write and ended after it would put the
+// old world's answer back after the write forgot it.
+type decisionCache struct {
+	mu        sync.RWMutex
+	max, n    int
+	byFlow    map[string]map[document.Query]Decision
+	forgotten map[string]uint64 // flow → version of the last write that changed it
+	allSince  uint64            // version of the last write that could change any flow
+}
+
+// newDecisionCache is a cache of at most size decisions; nil (size 0)
+// remembers nothing.
+func newDecisionCache(size int) *decisionCache {
+	if size <= 0 {
+		return nil
+	}
+	return &decisionCache{max: size, byFlow: map[string]map[document.Query]Decision{}, forgotten: map[string]uint64{}}
+}
+
+func (c *decisionCache) get(q document.Query) (Decision, bool) {
+	if c == nil {
+		return Decision{}, false
+	}
+	c.mu.RLock()
+	d, ok := c.byFlow[q.Flow][q]
+	c.mu.RUnlock()
+	return d, ok
+}
+
+// put remembers d, evaluated at world version v, unless a write since
+// then could have changed it.
+func (c *decisionCache) put(q document.Query, d Decision, v uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.allSince > v || c.forgotten[q.Flow] > v {
+		return
+	}
+	if c.n >= c.max {
+		// Dropping everything keeps memory bounded without LRU bookkeeping
+		// on the hot path; the cache refills from the queries that recur.
+		clear(c.byFlow)
+		c.n = 0
+	}
+	m := c.byFlow[q.Flow]
+	if m == nil {
+		m = map[document.Query]Decision{}
+		c.byFlow[q.Flow] = m
+	}
+	if _, had := m[q]; !had {
+		c.n++
+	}
+	m[q] = d
+}
+
+// forget drops the decisions a write at version v can change: those about
+// flows, or all of them.
+func (c *decisionCache) forget(v uint64, everyone bool, flows []string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if everyone || len(c.forgotten)+len(flows) > maxForgotten {
+		clear(c.byFlow)
+		clear(c.forgotten)
+		c.n, c.allSince = 0, v
+		return
+	}
+	for _, f := range flows {
+		c.n -= len(c.byFlow[f])
+		delete(c.byFlow, f)
+		c.forgotten[f] = v
+	}
 }
 
 // cache is a bounded map; nil (size 0) remembers nothing.
@@ -58,8 +145,6 @@ func (c *cache[K, V]) put(k K, v V) {
 	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
-		// Dropping everything keeps memory bounded without LRU bookkeeping
-		// on the hot path; the cache refills from the queries that recur.
 		clear(c.m)
 	}
 	c.m[k] = v

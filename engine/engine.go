@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"strings"
 	"sync/atomic"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -36,6 +37,7 @@ type Engine struct {
 	query     rego.PreparedEvalQuery
 	world     atomic.Pointer[world.World]
 	cache     atomic.Pointer[worldCaches]
+	version   atomic.Uint64 // counts the world's changes, for the decision cache
 	cacheSize int
 	loader    *load.Loader
 	paths     pathQueries
@@ -201,8 +203,100 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	e.world.Store(w)
 	// After the store write: a query that sees the new cache evaluates
 	// against the new world.
+	e.version.Add(1)
 	e.cache.Store(newWorldCaches(e.cacheSize))
 	return nil
+}
+
+// PatchWorld changes the documents the engine decides over by a patch of
+// data.world (see package live), in one store transaction: a query sees
+// the old world or the new one, never a mix. w is the new world's
+// documents. Only the decisions the patch can change are forgotten.
+func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) error {
+	if w == nil {
+		return fmt.Errorf("patch world: nil world")
+	}
+	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
+	if err != nil {
+		return fmt.Errorf("patch world: %w", err)
+	}
+	for _, op := range p.Ops {
+		if err := writeOp(ctx, e.store, txn, op); err != nil {
+			e.store.Abort(ctx, txn)
+			return fmt.Errorf("patch world at /world/%s: %w", strings.Join(op.Path, "/"), err)
+		}
+	}
+	if err := e.store.Commit(ctx, txn); err != nil {
+		return fmt.Errorf("patch world: %w", err)
+	}
+	e.world.Store(w)
+	// After the commit, as in SetWorld; a decision evaluated before it
+	// and remembered after is refused by its older version.
+	v := e.version.Add(1)
+	caches := e.cache.Load()
+	caches.decisions.forget(v, p.Everyone, p.Flows)
+	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, []byte](min(e.cacheSize, listCacheSize))})
+	return nil
+}
+
+// writeOp sets or removes one value below /world, creating the objects
+// above a value it sets and removing those a removal leaves empty (below
+// the top-level indexes, which always exist).
+func writeOp(ctx context.Context, store storage.Store, txn storage.Transaction, op world.Op) error {
+	path := append(storage.Path{"world"}, op.Path...)
+	exists := func(p storage.Path) (bool, any, error) {
+		v, err := store.Read(ctx, txn, p)
+		if storage.IsNotFound(err) {
+			return false, nil, nil
+		}
+		return err == nil, v, err
+	}
+	if op.Value == nil {
+		found, _, err := exists(path)
+		if err != nil || !found {
+			return err
+		}
+		if err := store.Write(ctx, txn, storage.RemoveOp, path, nil); err != nil {
+			return err
+		}
+		for d := len(path) - 1; d > 2; d-- {
+			_, v, err := exists(path[:d])
+			if err != nil {
+				return err
+			}
+			if !emptyObject(v) {
+				return nil
+			}
+			if err := store.Write(ctx, txn, storage.RemoveOp, path[:d], nil); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	for d := 3; d < len(path); d++ {
+		found, _, err := exists(path[:d])
+		if err != nil {
+			return err
+		}
+		if !found {
+			if err := store.Write(ctx, txn, storage.AddOp, path[:d], map[string]any{}); err != nil {
+				return err
+			}
+		}
+	}
+	return store.Write(ctx, txn, storage.AddOp, path, op.Value)
+}
+
+// emptyObject reports an object with no keys, as the store hands it out
+// (OPA's AST, or plain Go values).
+func emptyObject(v any) bool {
+	switch o := v.(type) {
+	case ast.Object:
+		return o.Len() == 0
+	case map[string]any:
+		return len(o) == 0
+	}
+	return false
 }
 
 // Decide answers a query that has already been validated (see DecideInput
@@ -213,9 +307,10 @@ func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 	if d, ok := cache.get(q); ok {
 		return d
 	}
+	v := e.version.Load()
 	d := e.eval(ctx, queryInput(q))
 	if !d.IsEvalError() { // errors (a canceled context, say) are not remembered
-		cache.put(q, d)
+		cache.put(q, d, v)
 	}
 	return d
 }

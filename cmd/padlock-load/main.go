@@ -6,6 +6,15 @@
 // p50/p99/p99.9 latency per server and round, and the medians.
 //
 //	go run ./cmd/padlock-load -flows 10000 -clients 16 -duration 10s -rounds 3
+//
+// With -writes R it measures padlock alone under writes instead: rounds of
+// the mix without writes alternate with rounds where a writer PUTs a Share
+// R times a second through the documents API, and it prints the decision
+// throughput of both, the writes' latency, the resident memory, and the
+// stale answers: decisions asked after a write was acknowledged that do not
+// reflect it (see writer.go).
+//
+//	go run ./cmd/padlock-load -flows 100000 -writes 10 -duration 10s -rounds 3
 package main
 
 import (
@@ -43,9 +52,11 @@ func main() {
 		cache    = flag.Int("decision-cache", -1, "padlock's --decision-cache (-1: its default)")
 		padlock  = flag.String("padlock", "", "padlock binary (default: go build ./cmd/padlock)")
 		opa      = flag.String("opa", "", "opa binary (default: go build github.com/open-policy-agent/opa)")
+		writes   = flag.Float64("writes", 0, "Share writes per second: measure padlock under writes instead of against OPA")
+		probes   = flag.Int("probes", 1000, "flows the writer writes and the clients check, with -writes")
 	)
 	flag.Parse()
-	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa); err != nil {
+	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, *probes); err != nil {
 		fmt.Fprintln(os.Stderr, "padlock-load:", err)
 		os.Exit(1)
 	}
@@ -58,7 +69,7 @@ type result struct {
 	p50, p99, p999  time.Duration
 }
 
-func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string) error {
+func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string, writes float64, probes int) error {
 	dir, err := os.MkdirTemp("", "padlock-load")
 	if err != nil {
 		return err
@@ -70,7 +81,7 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 			return err
 		}
 	}
-	if opaBin == "" {
+	if opaBin == "" && writes == 0 {
 		opaBin = filepath.Join(dir, "opa")
 		if err := goBuild(opaBin, "github.com/open-policy-agent/opa"); err != nil {
 			return err
@@ -78,7 +89,7 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 	}
 	fmt.Fprintf(os.Stderr, "generating a world of %d flows\n", flows)
 	w := synth.World(flows)
-	docs := filepath.Join(dir, "world.json")
+	docs := filepath.Join(dir, "world")
 	if err := writeDocs(docs, w); err != nil {
 		return err
 	}
@@ -114,6 +125,14 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 		return err
 	}
 	defer stop(pad)
+	if writes > 0 {
+		if err := waitHealthy("http://"+padAddr, 300*time.Second); err != nil {
+			return fmt.Errorf("padlock: %w", err)
+		}
+		t := target{name: "padlock", url: "http://" + padAddr + "/v1/decisions", body: padlockBody}
+		writeRounds(t, pad.Process.Pid, synth.Queries(flows, mix), clients, duration, rounds, writes, newProber("http://"+padAddr, flows, probes))
+		return nil
+	}
 	// plain OPA: the same policies as a bundle, the same world through the
 	// Data API.
 	opaAddr, err := freeAddr()
@@ -138,7 +157,7 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 
 	qs := synth.Queries(flows, mix)
 	targets := []target{
-		{name: "padlock", url: "http://" + padAddr + "/v1/decisions", body: func(q document.Query) []byte { b, _ := json.Marshal(q); return b }},
+		{name: "padlock", url: "http://" + padAddr + "/v1/decisions", body: padlockBody},
 		{name: "opa", url: "http://" + opaAddr + "/v1/data/padlock/authz/decision", body: func(q document.Query) []byte {
 			b, _ := json.Marshal(map[string]any{"input": q})
 			return b
@@ -150,7 +169,7 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 	all := map[string][]result{}
 	for r := 0; r < rounds; r++ {
 		for _, t := range targets {
-			res := load(t, qs, clients, duration)
+			res := load(t, qs, clients, duration, nil)
 			all[t.name] = append(all[t.name], res)
 			fmt.Printf("round %d  %-8s %9.0f req/s  p50 %8s  p99 %8s  p99.9 %8s  (%d requests, %d failed)\n",
 				r+1, t.name, res.rps, res.p50, res.p99, res.p999, res.requests, res.fails)
@@ -199,10 +218,20 @@ func sameAnswers(ts []target, qs []document.Query) error {
 	return nil
 }
 
-func load(t target, qs []document.Query, clients int, d time.Duration) result {
+func padlockBody(q document.Query) []byte { b, _ := json.Marshal(q); return b }
+
+// load runs the mix from concurrent clients for d; with a prober, every
+// fourth request of a client asks about a probe flow and is checked.
+func load(t target, qs []document.Query, clients int, d time.Duration, p *prober) result {
 	bodies := make([][]byte, len(qs))
 	for i, q := range qs {
 		bodies[i] = t.body(q)
+	}
+	var probeBodies [][]byte
+	if p != nil {
+		for k := range p.flows {
+			probeBodies = append(probeBodies, p.query(k))
+		}
 	}
 	client := &http.Client{Transport: &http.Transport{MaxIdleConns: clients, MaxIdleConnsPerHost: clients}}
 	var (
@@ -219,6 +248,14 @@ func load(t target, qs []document.Query, clients int, d time.Duration) result {
 			local := make([]time.Duration, 0, 1<<16)
 			for i := c * 7; time.Now().Before(deadline); i++ {
 				start := time.Now()
+				if p != nil && i%4 == 0 {
+					k := (i/4*31 + c) % len(p.flows)
+					if !p.check(client, t.url, k, probeBodies[k]) {
+						fails.Add(1)
+					}
+					local = append(local, time.Since(start))
+					continue
+				}
 				resp, err := client.Post(t.url, "application/json", bytes.NewReader(bodies[i%len(bodies)]))
 				if err != nil {
 					fails.Add(1)
@@ -237,14 +274,7 @@ func load(t target, qs []document.Query, clients int, d time.Duration) result {
 		}(c)
 	}
 	wg.Wait()
-	sort.Slice(lats, func(i, j int) bool { return lats[i] < lats[j] })
-	pct := func(p float64) time.Duration {
-		if len(lats) == 0 {
-			return 0
-		}
-		return lats[min(len(lats)-1, int(p*float64(len(lats))))].Round(time.Microsecond)
-	}
-	return result{target: t.name, requests: len(lats), fails: int(fails.Load()), rps: float64(len(lats)) / d.Seconds(), p50: pct(0.50), p99: pct(0.99), p999: pct(0.999)}
+	return result{target: t.name, requests: len(lats), fails: int(fails.Load()), rps: float64(len(lats)) / d.Seconds(), p50: pct(lats, 0.50), p99: pct(lats, 0.99), p999: pct(lats, 0.999)}
 }
 
 func median(rs []result) result {
@@ -265,8 +295,11 @@ func median(rs []result) result {
 	}
 }
 
-// writeDocs writes the world as one JSON array of documents, for --docs.
-func writeDocs(path string, w *world.World) error {
+// writeDocs writes the world as JSON arrays of documents into the folder
+// dir, for --docs: in files of a few thousand documents, as a tenant's
+// documents would be kept (one file would pass padlock's file size limit
+// at 100,000 flows).
+func writeDocs(dir string, w *world.World) error {
 	var docs []any
 	for _, x := range w.Teams {
 		docs = append(docs, x)
@@ -283,11 +316,20 @@ func writeDocs(path string, w *world.World) error {
 	for _, x := range w.Connections {
 		docs = append(docs, x)
 	}
-	b, err := json.Marshal(docs)
-	if err != nil {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b, 0o644)
+	const perFile = 5000
+	for i := 0; i < len(docs); i += perFile {
+		b, err := json.Marshal(docs[i:min(len(docs), i+perFile)])
+		if err != nil {
+			return err
+		}
+		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("docs-%04d.json", i/perFile)), b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func goBuild(out, pkg string) error {

@@ -52,7 +52,7 @@ func OpenWorld(docs []Typed) (w *world.World, pending []Typed, probs diag.List) 
 		case document.DesktopFlow:
 			if !dup(t, "/id", d.ID) {
 				flows[d.ID] = true
-				probs = append(probs, flowProblems(t, d)...)
+				probs = append(probs, DocProblems(t)...)
 				w.Flows = append(w.Flows, d)
 			}
 		case document.Connection:
@@ -75,16 +75,16 @@ func OpenWorld(docs []Typed) (w *world.World, pending []Typed, probs diag.List) 
 				pending = append(pending, t)
 			}
 			for i, g := range d.Grants {
-				probs = append(probs, teamProblem(t, fmt.Sprintf("/grants/%d/principal", i), string(g.Principal), teams)...)
-			}
-		case document.Team:
-			for i, m := range d.Members {
-				if m.IsTeam() {
-					probs = append(probs, t.Source.Problem(diag.Error, fmt.Sprintf("/members/%d", i), "team %q lists team %q as a member: Dataverse teams do not nest", d.ID, m))
+				if g.Principal.IsTeam() && !teams[string(g.Principal)] {
+					probs = append(probs, UnknownTeam(t, fmt.Sprintf("/grants/%d/principal", i), g.Principal))
 				}
 			}
+		case document.Team:
+			probs = append(probs, DocProblems(t)...)
 		case document.RoleAssignment:
-			probs = append(probs, teamProblem(t, "/principal", string(d.Principal), teams)...)
+			if d.Principal.IsTeam() && !teams[string(d.Principal)] {
+				probs = append(probs, UnknownTeam(t, "/principal", d.Principal))
+			}
 		}
 	}
 	probs = append(probs, lonePrincipals(docs, w)...)
@@ -115,6 +115,37 @@ func FlowProblems(t Typed) diag.List {
 	return flowProblems(t, f)
 }
 
+// DocProblems checks what a document can get wrong on its own, whatever
+// the rest of the world: a flow's references (FlowProblems), a team that
+// lists a team (Dataverse teams do not nest).
+func DocProblems(t Typed) diag.List {
+	switch d := t.Value.(type) {
+	case document.DesktopFlow:
+		return flowProblems(t, d)
+	case document.Team:
+		var probs diag.List
+		for i, m := range d.Members {
+			if m.IsTeam() {
+				probs = append(probs, t.Source.Problem(diag.Error, fmt.Sprintf("/members/%d", i), "team %q lists team %q as a member: Dataverse teams do not nest", d.ID, m))
+			}
+		}
+		return probs
+	}
+	return nil
+}
+
+// UnknownTeam is the error of a grant or role assignment to a team that
+// no Team document defines.
+func UnknownTeam(t Typed, ptr string, team document.Principal) diag.Problem {
+	return t.Source.Problem(diag.Error, ptr, "unknown team %q: no Team document has this id", team)
+}
+
+// Lone is the warning about a user who appears nowhere else in the world.
+func Lone(t Typed, ptr string, p document.Principal) diag.Problem {
+	return t.Source.Problem(diag.Warning, ptr,
+		"%s appears nowhere else in the world (no team, connection, owned flow or other grant): is it misspelt?", p)
+}
+
 // lonePrincipals warns about a user who is granted something (in a Share
 // or a RoleAssignment) but appears nowhere else in the world: no team, no
 // connection, no flow or reference they own, no other grant. That is how
@@ -122,33 +153,26 @@ func FlowProblems(t Typed) diag.List {
 // NO_ACCESS.
 func lonePrincipals(docs []Typed, w *world.World) diag.List {
 	seen := map[document.Principal]int{}
+	count := func(p document.Principal) { seen[p]++ }
 	for _, f := range w.Flows {
-		seen[f.Owner]++
-		for _, r := range f.ConnectionReferences {
-			seen[r.Owner]++
-		}
+		Mentions(f, count)
 	}
 	for _, s := range w.Shares {
-		for _, g := range s.Grants {
-			seen[g.Principal]++
-		}
+		Mentions(s, count)
 	}
 	for _, t := range w.Teams {
-		for _, m := range t.Members {
-			seen[m]++
-		}
+		Mentions(t, count)
 	}
 	for _, c := range w.Connections {
-		seen[c.Owner]++
+		Mentions(c, count)
 	}
 	for _, ra := range w.RoleAssignments {
-		seen[ra.Principal]++
+		Mentions(ra, count)
 	}
 	var probs diag.List
 	warn := func(t Typed, ptr string, p document.Principal) {
 		if !p.IsTeam() && seen[p] == 1 {
-			probs = append(probs, t.Source.Problem(diag.Warning, ptr,
-				"%s appears nowhere else in the world (no team, connection, owned flow or other grant): is it misspelt?", p))
+			probs = append(probs, Lone(t, ptr, p))
 		}
 	}
 	for _, t := range docs {
@@ -164,11 +188,30 @@ func lonePrincipals(docs []Typed, w *world.World) diag.List {
 	return probs
 }
 
-func teamProblem(t Typed, ptr, principal string, teams map[string]bool) diag.List {
-	if document.IsTeam(principal) && !teams[principal] {
-		return diag.List{t.Source.Problem(diag.Error, ptr, "unknown team %q: no Team document has this id", principal)}
+// Mentions calls f with every principal a document names, as the check
+// for lone principals counts them: a flow's owner and its references'
+// owners, a share's grantees, a team's members, a connection's owner, a
+// role assignment's principal.
+func Mentions(v any, f func(document.Principal)) {
+	switch d := v.(type) {
+	case document.DesktopFlow:
+		f(d.Owner)
+		for _, r := range d.ConnectionReferences {
+			f(r.Owner)
+		}
+	case document.Share:
+		for _, g := range d.Grants {
+			f(g.Principal)
+		}
+	case document.Team:
+		for _, m := range d.Members {
+			f(m)
+		}
+	case document.Connection:
+		f(d.Owner)
+	case document.RoleAssignment:
+		f(d.Principal)
 	}
-	return nil
 }
 
 func flowProblems(t Typed, f document.DesktopFlow) diag.List {

@@ -54,9 +54,8 @@ func (w *World) Data() map[string]any {
 	}
 	grants, sharedWith := map[string]any{}, map[string]any{}
 	for _, s := range w.Shares {
-		byPrincipal := child(grants, s.Flow)
+		AddGrants(child(grants, s.Flow), s)
 		for _, g := range s.Grants {
-			child(byPrincipal, string(g.Principal))[g.Role] = true
 			child(sharedWith, string(g.Principal))[s.Flow] = true
 		}
 	}
@@ -82,15 +81,29 @@ func (w *World) Data() map[string]any {
 		byConnector := child(child(conns, string(c.Owner)), c.Environment)
 		short := document.ShortConnector(c.Connector)
 		list, _ := byConnector[short].([]any)
-		byConnector[short] = append(list, map[string]any{
-			"id": c.ID, "connector": short, "environment": c.Environment,
-			"owner": string(c.Owner), "account": c.Account, "status": c.Status,
-		})
+		byConnector[short] = append(list, ConnectionData(c))
 	}
 	return map[string]any{
 		"flows": flows, "grants": grants, "teams": teams, "memberOf": memberOf,
 		"securityRoles": roles, "connections": conns,
 		"ownedBy": ownedBy, "sharedWith": sharedWith, "flowsIn": flowsIn,
+	}
+}
+
+// AddGrants adds a share's grants to grants[flow]: principal → role →
+// true. Several shares of one flow add up.
+func AddGrants(byPrincipal map[string]any, s document.Share) {
+	for _, g := range s.Grants {
+		child(byPrincipal, string(g.Principal))[g.Role] = true
+	}
+}
+
+// ConnectionData is one entry of connections[owner][environment][connector].
+func ConnectionData(c document.Connection) map[string]any {
+	short := document.ShortConnector(c.Connector)
+	return map[string]any{
+		"id": c.ID, "connector": short, "environment": c.Environment,
+		"owner": string(c.Owner), "account": c.Account, "status": c.Status,
 	}
 }
 
