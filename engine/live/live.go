@@ -126,7 +126,7 @@ func (l *Live) Apply(writes []Write) (*world.World, world.Patch) {
 func (l *Live) insert(d Doc) {
 	k, _ := KeyOf(d.Value)
 	if d.API || k.Kind != document.KindShare {
-		l.docs[k] = entry{seq: d.Seq, api: d.API, src: d.Source}
+		l.docs[k] = entry{seq: d.Seq, api: d.API, src: d.Source.Kept(nil)}
 	}
 	validate.Mentions(d.Value, func(p document.Principal) { l.seen[p]++ })
 	teamRefs(d.Value, func(team document.Principal) { l.teamRefs[team]++ })

@@ -69,6 +69,14 @@ func (d Doc) Raw() []byte {
 	return raw
 }
 
+// Kept is the document as a long-lived holder (the sidecar) keeps it once
+// it is valid: where it was read, and its Go value v, from which Generic
+// and Raw make its JSON forms again when asked. Its parsed forms, and the
+// text that located a pointer's line, are dropped: at 100,000 flows they
+// were most of the sidecar's memory. A problem found later about a kept
+// document points at its first line.
+func (d Doc) Kept(v any) Doc { return Doc{File: d.File, Index: d.Index, Line: d.Line, gen: v} }
+
 // GoValue returns a generated document's Go value, nil for a loaded one.
 func (d Doc) GoValue() any { return d.gen }
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/padlock/padlock/engine/diag"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/live"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/render"
 	"github.com/padlock/padlock/engine/validate"
@@ -17,15 +18,9 @@ import (
 
 // docKey identifies a document for the documents API: kind and id (a
 // Share by the flow it shares).
-type docKey struct {
-	Kind document.Kind
-	ID   string
-}
+type docKey = live.Key
 
-func keyOf(t validate.Typed) (docKey, bool) {
-	kind, id, ok := document.KeyOf(t.Value)
-	return docKey{kind, id}, ok && id != ""
-}
+func keyOf(t validate.Typed) (docKey, bool) { return live.KeyOf(t.Value) }
 
 // docSet is the documents the world is built from: those read from --docs
 // and imported from the tenant, with the writes of the documents API
@@ -76,34 +71,57 @@ func (s docSet) with(writes map[docKey]*validate.Typed, order []docKey) docSet {
 		if _, seen := next.api[k]; !seen {
 			next.order = append(next.order, k)
 		}
-		next.api[k] = writes[k]
+		next.api[k] = nil
+		if t := writes[k]; t != nil {
+			kept := t.Kept()
+			next.api[k] = &kept
+		}
 	}
 	return next
 }
 
-// merged lists the documents in order: files, imported ones, the
-// bundle's, then the API's. Each document belongs to its source: the API never overrides
-// nor hides what the files or the import define, and a document that two
-// sources both define is a duplicate the world's checks refuse, naming
-// both (a conflict in the write's answer, or on /health after a reload).
-func (s docSet) merged() []validate.Typed {
-	out := s.sourced()
-	for _, k := range s.order {
-		if w := s.api[k]; w != nil {
-			out = append(out, *w)
+// kept is the set as the server keeps it between changes (see
+// validate.Typed.Kept).
+func (s docSet) kept() docSet {
+	keep := func(ts []validate.Typed) []validate.Typed {
+		out := make([]validate.Typed, len(ts))
+		for i, t := range ts {
+			out[i] = t.Kept()
+		}
+		return out
+	}
+	s.files, s.imported, s.bundle = keep(s.files), keep(s.imported), keep(s.bundle)
+	return s
+}
+
+// apiSeq is where the API's documents start in document order: after
+// every document of the other sources.
+const apiSeq = 1 << 40
+
+// liveDocs lists the documents in document order: the files', the
+// import's, the bundle's, then the API's in the order their keys were
+// first written. Each document belongs to its source: the API never
+// overrides nor hides what the files or the import define, and a
+// document that two sources both define is a duplicate the world's checks
+// refuse, naming both (a conflict in the write's answer, or on /health
+// after a reload).
+func (s docSet) liveDocs() []live.Doc {
+	src := s.sourced()
+	out := make([]live.Doc, 0, len(src)+len(s.api))
+	for i, t := range src {
+		out = append(out, live.Doc{Typed: t, Seq: uint64(i)})
+	}
+	for i, k := range s.order {
+		if t := s.api[k]; t != nil {
+			out = append(out, live.Doc{Typed: *t, Seq: apiSeq + uint64(i), API: true})
 		}
 	}
 	return out
 }
 
-// fromSources reports whether the files, the import or the bundle define the key.
-func (s docSet) fromSources(k docKey) bool {
-	for _, d := range s.sourced() {
-		if dk, ok := keyOf(d); ok && dk == k {
-			return true
-		}
-	}
-	return false
+// seq is the place in document order of the API's document at k.
+func (s docSet) seq(k docKey) uint64 {
+	return apiSeq + uint64(slices.Index(s.order, k))
 }
 
 func (s docSet) find(k docKey) (validate.Typed, bool) {
@@ -121,32 +139,71 @@ func (s docSet) find(k docKey) (validate.Typed, bool) {
 	return validate.Typed{}, false
 }
 
+// assemble validates a candidate document set as a whole (validate.World)
+// and indexes it: the world and its index, or the problems.
+func assemble(next docSet) (*live.Live, diag.List) {
+	docs := next.liveDocs()
+	typed := make([]validate.Typed, len(docs))
+	for i, d := range docs {
+		typed[i] = d.Typed
+	}
+	w, probs := validate.World(typed)
+	if w == nil || probs.HasErrors() {
+		return nil, probs
+	}
+	return live.Build(docs), probs
+}
+
 // apply validates a candidate document set as a whole and, only if it is
 // valid, makes it the world. Callers hold s.mu.
 func (s *Server) apply(ctx context.Context, next docSet, source string) diag.List {
-	return s.applyWrites(ctx, next, source, nil, nil)
-}
-
-// applyWrites is apply for the documents API: once the world is valid,
-// the writes are committed to --data-dir before the world changes, so that
-// nothing is acknowledged that a crash could lose, and nothing persisted
-// that the world refused.
-func (s *Server) applyWrites(ctx context.Context, next docSet, source string, writes map[docKey]*validate.Typed, order []docKey) diag.List {
-	eng := s.eng.Load()
-	w, probs := validate.World(next.merged())
-	if w == nil || probs.HasErrors() {
+	l, probs := assemble(next)
+	if l == nil {
 		s.metrics.validationFailures.WithLabelValues(source).Inc()
 		return probs
 	}
-	if len(order) > 0 {
-		if err := s.durable.save(writes, order); err != nil {
-			s.setHealth(healthDataDir, "the data dir cannot be written: API writes are refused", diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}})
-			return diag.List{{Severity: diag.Error, Document: -1, Message: "not written: the data dir cannot be written: " + err.Error()}}
-		}
-		s.setHealth(healthDataDir, "", nil)
+	if err := s.eng.Load().SetWorld(ctx, l.World()); err != nil {
+		return append(probs, diag.Problem{Severity: diag.Error, Document: -1, Message: err.Error()})
 	}
-	if err := eng.SetWorld(ctx, w); err != nil {
-		return diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}}
+	s.docs, s.live = next.kept(), l
+	s.metrics.setCounts(l.World())
+	return probs
+}
+
+// applyWrites makes the documents API's writes (a nil document deletes
+// the API's document at its key): checked against the world through its
+// indexes, committed to --data-dir before the world changes (nothing is
+// acknowledged that a crash could lose, nothing persisted that the world
+// refused), then written to the engine as a patch of the paths they
+// change. Callers hold s.mu.
+func (s *Server) applyWrites(ctx context.Context, writes map[docKey]*validate.Typed, order []docKey) diag.List {
+	next := s.docs.with(writes, order)
+	ws := make([]live.Write, len(order))
+	for i, k := range order {
+		ws[i] = live.Write{Key: k}
+		if t := writes[k]; t != nil {
+			ws[i].Doc = &live.Doc{Typed: *t, Seq: next.seq(k), API: true}
+		}
+	}
+	probs := s.live.Check(ws)
+	if probs.HasErrors() {
+		s.metrics.validationFailures.WithLabelValues("api").Inc()
+		return probs
+	}
+	if err := s.durable.save(writes, order); err != nil {
+		s.setHealth(healthDataDir, "the data dir cannot be written: API writes are refused", diag.List{{Severity: diag.Error, Document: -1, Message: err.Error()}})
+		return diag.List{{Severity: diag.Error, Document: -1, Message: "not written: the data dir cannot be written: " + err.Error()}}
+	}
+	s.setHealth(healthDataDir, "", nil)
+	w, patch := s.live.Apply(ws)
+	if err := s.eng.Load().PatchWorld(ctx, w, patch); err != nil {
+		// The index has the writes and the store has not: the writes are
+		// committed, so the world is built again whole, with them.
+		s.log.Error("patching the world failed; building it again whole", "err", err)
+		if more := s.apply(ctx, next, "api"); more.HasErrors() {
+			return append(probs, more...)
+		}
+		return probs
 	}
 	s.docs = next
 	s.metrics.setCounts(w)
@@ -182,7 +239,7 @@ func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 		writes[k] = &typed[i]
 	}
 	s.mu.Lock()
-	probs = s.applyWrites(r.Context(), s.docs.with(writes, order), "api", writes, order)
+	probs = s.applyWrites(r.Context(), writes, order)
 	s.mu.Unlock()
 	if probs.HasErrors() {
 		writeError(w, http.StatusBadRequest, "invalid_parameter", "refused: nothing was written", probs)
@@ -221,16 +278,16 @@ func (s *Server) handleDeleteDocument(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no share of flow %q was written through the API: shares from files change in their files", k.ID), nil)
 		return
 	}
-	if own, written := s.docs.api[k]; (!written || own == nil) && s.docs.fromSources(k) {
+	exists, api := s.live.Defined(k)
+	if exists && !api {
 		writeError(w, http.StatusConflict, "resource_conflict", fmt.Sprintf("%s %q is defined by the files or the import: change it there, the documents API deletes only what it wrote", k.Kind, k.ID), nil)
 		return
 	}
-	if _, ok := s.docs.find(k); !ok {
+	if !exists {
 		writeError(w, http.StatusNotFound, "resource_not_found", fmt.Sprintf("no %s %q", k.Kind, k.ID), nil)
 		return
 	}
-	del := map[docKey]*validate.Typed{k: nil}
-	if probs := s.applyWrites(r.Context(), s.docs.with(del, []docKey{k}), "api", del, []docKey{k}); probs.HasErrors() {
+	if probs := s.applyWrites(r.Context(), map[docKey]*validate.Typed{k: nil}, []docKey{k}); probs.HasErrors() {
 		writeError(w, http.StatusConflict, "invalid_parameter", "refused: the world without it is invalid", probs)
 		return
 	}
@@ -245,7 +302,7 @@ func pathKey(w http.ResponseWriter, r *http.Request) (docKey, bool) {
 		writeError(w, http.StatusNotFound, types.CodeResourceNotFound, fmt.Sprintf("unknown kind %q", r.PathValue("kind")), nil)
 		return docKey{}, false
 	}
-	return docKey{kind, r.PathValue("id")}, true
+	return docKey{Kind: kind, ID: r.PathValue("id")}, true
 }
 
 // listedDocument is one document of GET /v1/documents, with its source.

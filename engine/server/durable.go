@@ -109,7 +109,7 @@ func (a *apiStore) load(v *validate.Validator) (map[docKey]*validate.Typed, []do
 				return nil
 			}
 			kind, id, _ := strings.Cut(string(k), "/")
-			entries = append(entries, entry{docKey{document.Kind(kind), id}, rec})
+			entries = append(entries, entry{docKey{Kind: document.Kind(kind), ID: id}, rec})
 			return nil
 		})
 	})

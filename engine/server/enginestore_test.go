@@ -36,7 +36,11 @@ func TestAnEngineReadsItsOwnCopyOfTheBundlesData(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return v.(ast.Value).String(), true
+		av, err := ast.InterfaceToValue(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return av.String(), true
 	}
 	if got, _ := read(own, "/padlock/config/processReadAllRoles"); got != `["System Administrator"]` {
 		t.Errorf("config: %s", got)

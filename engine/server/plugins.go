@@ -20,6 +20,7 @@ import (
 	"github.com/padlock/padlock/bundles"
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/live"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
@@ -170,24 +171,24 @@ func (s *Server) activate(ctx context.Context, store storage.Store) bool {
 	// invalid world bundle is refused like a tampered one.
 	docs, probs := bundleDocuments(ctx, eng, store)
 	next := s.docs.withBundle(docs)
-	var w *world.World
+	var l *live.Live
 	if !probs.HasErrors() {
 		var more diag.List
-		w, more = validate.World(next.merged())
+		l, more = assemble(next)
 		probs = append(probs, more...)
 	}
-	if w == nil || probs.HasErrors() {
+	if l == nil || probs.HasErrors() {
 		s.log.Error("bundle refused: its documents are invalid; the previous policies and world keep serving", "problems", probs.Error())
 		s.setHealth(healthBundles, "the active bundle's documents are invalid: the previous policies and world keep serving", probs)
 		s.metrics.validationFailures.WithLabelValues("bundle").Inc()
 		return false
 	}
-	if err := eng.SetWorld(ctx, w); err != nil {
+	if err := eng.SetWorld(ctx, l.World()); err != nil {
 		s.log.Error("bundle refused; the previous policies keep serving", "err", err)
 		return false
 	}
-	s.docs = next
-	s.metrics.setCounts(w)
+	s.docs, s.live = next.kept(), l
+	s.metrics.setCounts(l.World())
 	s.eng.Store(eng)
 	s.setHealth(healthBundles, "", nil)
 	if s.booting.Swap(false) {
@@ -214,7 +215,13 @@ func engineStore(ctx context.Context, store storage.Store) (storage.Store, error
 	if err != nil {
 		return nil, fmt.Errorf("read the bundle's data: %w", err)
 	}
-	root, ok := v.(ast.Object)
+	// The store keeps Go values or OPA's (engine.NewStore); read it as
+	// OPA's either way.
+	av, err := ast.InterfaceToValue(v)
+	if err != nil {
+		return nil, fmt.Errorf("read the bundle's data: %w", err)
+	}
+	root, ok := av.(ast.Object)
 	if !ok {
 		return nil, fmt.Errorf("read the bundle's data: the store's root is %T, not an object", v)
 	}
@@ -230,9 +237,15 @@ func engineStore(ctx context.Context, store storage.Store) (storage.Store, error
 		if key == "world" {
 			return
 		}
-		// A copy: the bundle plugin changes the manager's store in place
-		// when the next bundle comes.
-		data[string(key)] = ast.NewTerm(without(val.Value, docs[1:], string(key) == docs[0])).Copy().Value
+		// A copy, in Go values as the engine's store keeps them: the bundle
+		// plugin changes the manager's store in place when the next
+		// bundle comes.
+		cp, err := ast.JSON(without(val.Value, docs[1:], string(key) == docs[0]))
+		if err != nil {
+			copyErr = fmt.Errorf("read the bundle's data at %s: %w", key, err)
+			return
+		}
+		data[string(key)] = cp
 	})
 	if copyErr != nil {
 		return nil, copyErr

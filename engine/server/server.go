@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -25,6 +26,7 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/live"
 	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/validate"
 )
@@ -115,6 +117,7 @@ type Server struct {
 	mu       sync.Mutex // serialises changes to docs and the engine
 	reloadMu sync.Mutex // serialises reloads of the files, which read without mu
 	docs     docSet
+	live     *live.Live // the world built from docs, with its indexes
 	eng      atomic.Pointer[engine.Engine]
 	health   atomic.Pointer[healthState]
 	// degraded holds each unhealthy source's state (guarded by mu).
@@ -131,7 +134,7 @@ type Server struct {
 // is an error: there is no last good world to fall back on.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics()}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), live: live.Build(nil)}
 	s.read = func(ctx context.Context) ([]validate.Typed, diag.List) { return s.readDocs(ctx, nil) }
 	s.health.Store(&healthState{Status: "ok"})
 	if cfg.Import != nil {
@@ -161,6 +164,10 @@ func New(ctx context.Context, cfg Config) (*Server, error) {
 		s.durable.close()
 		return nil, err
 	}
+	// Reading the documents took several times the memory the world keeps
+	// (each document's parsed forms): give it back to the system now
+	// rather than let the process stay at its start-up peak.
+	debug.FreeOSMemory()
 	s.ready.Store(true)
 	return s, nil
 }

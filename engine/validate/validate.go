@@ -67,6 +67,12 @@ type Typed struct {
 	Value  any
 }
 
+// Kept is the document as a long-lived holder keeps it (load.Doc.Kept).
+func (t Typed) Kept() Typed {
+	t.Source = t.Source.Kept(t.Value)
+	return t
+}
+
 // Documents validates every document against its kind's schema and decodes
 // the valid ones. All problems are returned together.
 func (v *Validator) Documents(docs []load.Doc) ([]Typed, diag.List) {
