@@ -19,12 +19,12 @@ func (l *Live) Check(writes []Write) diag.List {
 	// What the writes change, counted: the world after is the indexes
 	// plus these.
 	var (
-		flows    = map[string]int{}
-		teams    = map[string]int{}
-		shares   = map[string]int{}
-		refs     = map[document.Principal]int{}
-		seen     = map[document.Principal]int{}
-		probs    diag.List
+		flows  = map[string]int{}
+		teams  = map[string]int{}
+		shares = map[string]int{}
+		refs   = map[document.Principal]int{}
+		seen   = map[document.Principal]int{}
+		probs  diag.List
 	)
 	count := func(v any, by int) {
 		validate.Mentions(v, func(p document.Principal) { seen[p] += by })

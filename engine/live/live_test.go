@@ -25,7 +25,9 @@ func (g gen) user() document.Principal {
 	return document.Principal(fmt.Sprintf("user:u%d@x.example", g.r.IntN(5)))
 }
 
-func (g gen) team() document.Principal { return document.Principal(g.pick("team:t0", "team:t1", "team:t2")) }
+func (g gen) team() document.Principal {
+	return document.Principal(g.pick("team:t0", "team:t1", "team:t2"))
+}
 
 func (g gen) principal() document.Principal {
 	if g.r.IntN(4) == 0 {
