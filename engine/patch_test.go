@@ -1,0 +1,97 @@
+package engine_test
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/live"
+	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
+)
+
+// TestNoDecisionOutlivesThePatchThatChangesIt: clients decide, with the
+// cache on, while a writer grants and revokes a user's share of a flow by
+// patches. Once PatchWorld has returned, no decision may show the world
+// before it, though evaluations that began before it end after it.
+func TestNoDecisionOutlivesThePatchThatChangesIt(t *testing.T) {
+	ctx := context.Background()
+	doc := func(v any, seq uint64, api bool) live.Doc {
+		k, _ := live.KeyOf(v)
+		return live.Doc{Typed: validate.Typed{Source: load.Generated("t", v), Kind: k.Kind, Value: v}, Seq: seq, API: api}
+	}
+	flow := func(id string) document.DesktopFlow {
+		return document.DesktopFlow{Kind: document.KindDesktopFlow, ID: id, Name: id, Environment: "e", Owner: "user:o@x.example",
+			SchemaVersion: document.SchemaV2, ConnectionReferences: []document.ConnectionReference{}, Actions: []document.Action{}}
+	}
+	l := live.Build([]live.Doc{doc(flow("f"), 0, false), doc(flow("g"), 1, false)})
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := eng.SetWorld(ctx, l.World()); err != nil {
+		t.Fatal(err)
+	}
+	q := document.Query{Action: document.ActionRun, Principal: "user:u@x.example", Flow: "f", Mode: "console"}
+
+	type state struct {
+		started, acked int
+		granted        bool
+	}
+	var now atomic.Pointer[state]
+	now.Store(&state{})
+	var stale, checked atomic.Int64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				before := now.Load()
+				d := eng.Decide(ctx, q)
+				after := now.Load()
+				if before.started != before.acked || after.started != before.started {
+					continue // a write was in flight: either answer is right
+				}
+				checked.Add(1)
+				if (d.Role == document.RoleUser) != before.granted {
+					stale.Add(1)
+				}
+			}
+		})
+	}
+	key := live.Key{Kind: document.KindShare, ID: "f"}
+	share := document.Share{Kind: document.KindShare, Flow: "f", Grants: []document.Grant{{Principal: "user:u@x.example", Role: document.RoleUser}}}
+	deadline := time.Now().Add(time.Second)
+	for i := 1; time.Now().Before(deadline); i++ {
+		granted := i%2 == 1
+		now.Store(&state{started: i, acked: i - 1, granted: !granted})
+		w := live.Write{Key: key}
+		if granted {
+			d := doc(share, 1<<40, true)
+			w.Doc = &d
+		}
+		if probs := l.Check([]live.Write{w}); probs.HasErrors() {
+			t.Fatal(probs)
+		}
+		world, patch := l.Apply([]live.Write{w})
+		if err := eng.PatchWorld(ctx, world, patch); err != nil {
+			t.Fatal(err)
+		}
+		now.Store(&state{started: i, acked: i, granted: granted})
+		time.Sleep(time.Millisecond)
+	}
+	close(stop)
+	wg.Wait()
+	if stale.Load() > 0 || checked.Load() < 100 {
+		t.Fatalf("%d stale decisions of %d checked", stale.Load(), checked.Load())
+	}
+}
