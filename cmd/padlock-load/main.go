@@ -54,9 +54,10 @@ func main() {
 		opa      = flag.String("opa", "", "opa binary (default: go build github.com/open-policy-agent/opa)")
 		writes   = flag.Float64("writes", 0, "Share writes per second: measure padlock under writes instead of against OPA")
 		probes   = flag.Int("probes", 1000, "flows the writer writes and the clients check, with -writes")
+		memLimit = flag.String("memory-limit", "", "GOMEMLIMIT for padlock (as padlock serve derives it from a container's limit), e.g. 900MiB")
 	)
 	flag.Parse()
-	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, *probes); err != nil {
+	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, *probes, *memLimit); err != nil {
 		fmt.Fprintln(os.Stderr, "padlock-load:", err)
 		os.Exit(1)
 	}
@@ -69,7 +70,7 @@ type result struct {
 	p50, p99, p999  time.Duration
 }
 
-func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string, writes float64, probes int) error {
+func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string, writes float64, probes int, memLimit string) error {
 	dir, err := os.MkdirTemp("", "padlock-load")
 	if err != nil {
 		return err
@@ -120,7 +121,11 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 	if cache >= 0 {
 		padArgs = append(padArgs, "--decision-cache", fmt.Sprint(cache))
 	}
-	pad, err := start(padlockBin, padArgs...)
+	var padEnv []string
+	if memLimit != "" {
+		padEnv = []string{"GOMEMLIMIT=" + memLimit}
+	}
+	pad, err := start(padEnv, padlockBin, padArgs...)
 	if err != nil {
 		return err
 	}
@@ -139,7 +144,7 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 	if err != nil {
 		return err
 	}
-	op, err := start(opaBin, "run", "--server", "--addr", opaAddr, "--log-level", "error", "--bundle", bundlePath)
+	op, err := start(nil, opaBin, "run", "--server", "--addr", opaAddr, "--log-level", "error", "--bundle", bundlePath)
 	if err != nil {
 		return err
 	}
@@ -339,8 +344,10 @@ func goBuild(out, pkg string) error {
 	return cmd.Run()
 }
 
-func start(bin string, args ...string) (*exec.Cmd, error) {
+// start runs bin with env added to the harness's environment.
+func start(env []string, bin string, args ...string) (*exec.Cmd, error) {
 	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = io.Discard
 	cmd.Stdout = io.Discard
 	return cmd, cmd.Start()

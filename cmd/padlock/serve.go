@@ -2,9 +2,12 @@ package main
 
 import (
 	"log/slog"
+	"math"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	"github.com/urfave/cli/v2"
 
@@ -101,6 +104,12 @@ Example:
 			}
 			if fetch != nil {
 				cfg.Import = &server.ImportConfig{Fetch: *fetch, Every: c.Duration("import-every"), Environment: c.String("import-environment")}
+			}
+			// In a container, let the garbage collector work harder before
+			// the container's memory limit is reached rather than be killed
+			// at it (as Go services commonly do; GOMEMLIMIT, if set, wins).
+			if limit, err := memlimit.Set(); err == nil && limit < math.MaxInt64 {
+				cfg.Logger.Info("garbage collection works to stay under a memory limit", "GOMEMLIMIT", limit)
 			}
 			srv, err := server.New(c.Context, cfg)
 			if err != nil {

@@ -93,9 +93,9 @@ func (l *Live) valueAt(path []string) any {
 		if len(seqs) == 0 {
 			return nil
 		}
-		grants := map[string]any{}
+		grants, roles := map[string]any{}, world.RoleSets{}
 		for _, seq := range seqs {
-			world.AddGrants(grants, l.shares.get(seq))
+			world.AddGrants(grants, l.shares.get(seq), roles)
 		}
 		return grants
 	case "sharedWith":

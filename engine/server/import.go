@@ -8,6 +8,7 @@ import (
 
 	"github.com/padlock/padlock/engine/dataverse"
 	"github.com/padlock/padlock/engine/diag"
+	"github.com/padlock/padlock/engine/validate"
 )
 
 // ImportConfig keeps the world in step with the tenant: the Dataverse and
@@ -72,6 +73,7 @@ func (s *Server) fetchAndApply(ctx context.Context) diag.List {
 	if probs = append(probs, more...); probs.HasErrors() {
 		return probs
 	}
+	validate.Compact(typed)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append(probs, s.apply(ctx, s.docs.withImported(typed), "import")...)

@@ -299,7 +299,9 @@ func bundleDocuments(ctx context.Context, eng *engine.Engine, store storage.Stor
 	for i, d := range list {
 		docs[i] = load.Generated(fmt.Sprintf("bundle#%s/%d", engine.DocumentsPath, i), d)
 	}
-	return eng.Validator().Documents(docs)
+	typed, probs := eng.Validator().Documents(docs)
+	validate.Compact(typed)
+	return typed, probs
 }
 
 // opaConfig reads an OPA configuration (YAML or JSON) and adds the bundle

@@ -52,6 +52,7 @@ func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Ty
 	src.Loader, src.Dataverse.Progress = load.New(load.Options{Progress: m}), m
 	docs, probs := src.Paths(ctx, s.cfg.Docs...)
 	typed, more := eng.Validator().DocumentsMetered(docs, m)
+	validate.Compact(typed)
 	return typed, append(probs, more...)
 }
 

@@ -73,6 +73,16 @@ func (t Typed) Kept() Typed {
 	return t
 }
 
+// Compact copies the documents' values into memory of their own, for a
+// holder that keeps them long (see document.Compactor); their sources are
+// kept, for the problems the world's checks may still find.
+func Compact(ts []Typed) {
+	c := document.NewCompactor()
+	for i := range ts {
+		ts[i].Value = c.Copy(ts[i].Value)
+	}
+}
+
 // Documents validates every document against its kind's schema and decodes
 // the valid ones. All problems are returned together.
 func (v *Validator) Documents(docs []load.Doc) ([]Typed, diag.List) {

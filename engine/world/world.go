@@ -5,6 +5,8 @@
 package world
 
 import (
+	"maps"
+
 	"github.com/padlock/padlock/engine/document"
 )
 
@@ -53,8 +55,9 @@ func (w *World) Data() map[string]any {
 		child(flowsIn, f.Environment)[f.ID] = true
 	}
 	grants, sharedWith := map[string]any{}, map[string]any{}
+	roleSets := RoleSets{}
 	for _, s := range w.Shares {
-		AddGrants(child(grants, s.Flow), s)
+		AddGrants(child(grants, s.Flow), s, roleSets)
 		for _, g := range s.Grants {
 			child(sharedWith, string(g.Principal))[s.Flow] = true
 		}
@@ -91,11 +94,35 @@ func (w *World) Data() map[string]any {
 }
 
 // AddGrants adds a share's grants to grants[flow]: principal → role →
-// true. Several shares of one flow add up.
-func AddGrants(byPrincipal map[string]any, s document.Share) {
+// true. Several shares of one flow add up. A principal's roles are one of
+// roles' sets, shared by every grant of that one role and never changed
+// (at 100,000 flows, a map of its own per grant was a sixth of the
+// world's memory), or a set of their own once they are two.
+func AddGrants(byPrincipal map[string]any, s document.Share, roles RoleSets) {
 	for _, g := range s.Grants {
-		child(byPrincipal, string(g.Principal))[g.Role] = true
+		p := string(g.Principal)
+		held, _ := byPrincipal[p].(map[string]any)
+		switch {
+		case held == nil:
+			byPrincipal[p] = roles.of(g.Role)
+		case held[g.Role] != true:
+			own := maps.Clone(held)
+			own[g.Role] = true
+			byPrincipal[p] = own
+		}
 	}
+}
+
+// RoleSets are the shared sets of one role each that AddGrants gives.
+type RoleSets map[string]map[string]any
+
+func (r RoleSets) of(role string) map[string]any {
+	set, ok := r[role]
+	if !ok {
+		set = map[string]any{role: true}
+		r[role] = set
+	}
+	return set
 }
 
 // ConnectionData is one entry of connections[owner][environment][connector].
