@@ -152,7 +152,7 @@ func memory(pid int) (rss, peak int64) {
 }
 
 // writeRounds alternates padlock under the query mix alone and under the
-// mix with writes, and prints throughput, write latency, stale answers and
+// mix with writes (each first in every other round), and prints throughput, write latency, stale answers and
 // memory.
 func writeRounds(t target, pid int, qs []document.Query, clients int, duration time.Duration, rounds int, rate float64, p *prober) {
 	var quiet, busy []float64
@@ -160,14 +160,24 @@ func writeRounds(t target, pid int, qs []document.Query, clients int, duration t
 	writeFails, next := 0, 0
 	rssStart, _ := memory(pid)
 	for r := 0; r < rounds; r++ {
-		q := load(t, qs, clients, duration, p)
-		quiet = append(quiet, q.rps)
-		done := make(chan struct{})
+		var q, b result
 		var lats []time.Duration
 		var fails int
-		go func() { lats, fails = p.write(rate, duration, &next); close(done) }()
-		b := load(t, qs, clients, duration, p)
-		<-done
+		withWrites := func() {
+			done := make(chan struct{})
+			go func() { lats, fails = p.write(rate, duration, &next); close(done) }()
+			b = load(t, qs, clients, duration, p)
+			<-done
+		}
+		// Alternate which goes first, so that neither gains from warming up.
+		if r%2 == 0 {
+			q = load(t, qs, clients, duration, p)
+			withWrites()
+		} else {
+			withWrites()
+			q = load(t, qs, clients, duration, p)
+		}
+		quiet = append(quiet, q.rps)
 		busy = append(busy, b.rps)
 		writeLats = append(writeLats, lats...)
 		writeFails += fails

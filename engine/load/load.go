@@ -69,6 +69,14 @@ func (d Doc) Raw() []byte {
 	return raw
 }
 
+// Located is the document without its parsed forms, still able to give
+// a pointer's line for the problems found about it later: the valid
+// document's Go value is all a caller needs of it once it is validated.
+func (d Doc) Located() Doc {
+	d.Value, d.JSON = nil, nil
+	return d
+}
+
 // Kept is the document as a long-lived holder (the sidecar) keeps it once
 // it is valid: where it was read, and its Go value v, from which Generic
 // and Raw make its JSON forms again when asked. Its parsed forms, and the

@@ -28,8 +28,10 @@ func keyOf(t validate.Typed) (docKey, bool) { return live.KeyOf(t.Value) }
 // delete hides it; but a Share is the API's share of its flow, beside the
 // files' shares, which it never replaces), so that a reload of the files
 // keeps what the API wrote. Documents are kept as validated against their
-// schemas, so that a write checks only what it brings, then the world's
-// cross-document rules.
+// schemas, without their parsed forms (validate.Typed.Kept), so that a
+// reload of one source validates the others' as they are. The server's
+// live index (package live) is built from the set, and checks and applies
+// the API's writes.
 type docSet struct {
 	files    []validate.Typed
 	imported []validate.Typed           // from --import-from, the tenant's own tables

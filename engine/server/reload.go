@@ -50,9 +50,19 @@ func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Ty
 	eng := s.eng.Load()
 	src := eng.Sources()
 	src.Loader, src.Dataverse.Progress = load.New(load.Options{Progress: m}), m
-	docs, probs := src.Paths(ctx, s.cfg.Docs...)
-	typed, more := eng.Validator().DocumentsMetered(docs, m)
-	validate.Compact(typed)
+	// One file at a time: each file's documents are validated and
+	// compacted, and their parsed forms dropped, before the next is read
+	// (at 100,000 flows, holding every file's at once doubled the peak).
+	var typed []validate.Typed
+	var more diag.List
+	probs := src.Each(ctx, s.cfg.Docs, func(docs []load.Doc) {
+		t, ps := eng.Validator().DocumentsMetered(docs, m)
+		validate.Compact(t)
+		for i := range t {
+			t[i].Source = t[i].Source.Located()
+		}
+		typed, more = append(typed, t...), append(more, ps...)
+	})
 	return typed, append(probs, more...)
 }
 

@@ -24,6 +24,17 @@ type Reader struct {
 // to the document loader. Problems come back together; the documents of
 // readable files are returned either way.
 func (r Reader) Paths(ctx context.Context, paths ...string) ([]load.Doc, diag.List) {
+	var docs []load.Doc
+	probs := r.Each(ctx, paths, func(d []load.Doc) { docs = append(docs, d...) })
+	return docs, probs
+}
+
+// Each is Paths one batch at a time: it gives each document file's
+// documents to sink as soon as the file is read, then the documents of
+// all the dumps (which are joined across their tables) at once. A holder
+// that keeps documents long drops each batch's parsed forms before the
+// next is read, instead of holding every file's at once.
+func (r Reader) Each(ctx context.Context, paths []string, sink func([]load.Doc)) diag.List {
 	var docFiles, dumps []string
 	var probs diag.List
 	for _, p := range paths {
@@ -44,14 +55,19 @@ func (r Reader) Paths(ctx context.Context, paths ...string) ([]load.Doc, diag.Li
 			}
 		}
 	}
-	var docs []load.Doc
-	if len(docFiles) > 0 {
-		d, ps := r.Loader.Paths(docFiles...)
-		docs, probs = append(docs, d...), append(probs, ps...)
+	for _, f := range docFiles {
+		d, ps := r.Loader.Paths(f)
+		probs = append(probs, ps...)
+		if len(d) > 0 {
+			sink(d)
+		}
 	}
 	if len(dumps) > 0 {
 		res := dataverse.Read(ctx, dumps, r.Dataverse)
-		docs, probs = append(docs, res.Documents...), append(probs, res.Problems...)
+		probs = append(probs, res.Problems...)
+		if len(res.Documents) > 0 {
+			sink(res.Documents)
+		}
 	}
-	return docs, probs
+	return probs
 }
