@@ -111,7 +111,7 @@ func (l *Live) Defined(k Key) (exists, api bool) {
 func (l *Live) Apply(writes []Write) (*world.World, world.Patch) {
 	t := newTouched()
 	for _, w := range writes {
-		if old, ok := l.remove(w.Key); ok {
+		if old, ok := l.remove(w.Key, w.Doc); ok {
 			t.doc(old)
 		}
 		if w.Doc != nil {
@@ -152,37 +152,43 @@ func (l *Live) insert(d Doc) {
 	}
 }
 
-// remove takes the API's document at k out, and returns it.
-func (l *Live) remove(k Key) (any, bool) {
+// remove takes the API's document at k out of the indexes, and returns
+// it. Its column keeps its slot when a document of the same seq replaces
+// it (put then changes the slot in place: one copy of the column, not two).
+func (l *Live) remove(k Key, replacedBy *Doc) (any, bool) {
 	e, ok := l.docs[k]
 	if !ok || !e.api {
 		return nil, false
 	}
 	delete(l.docs, k)
-	var old any
-	switch k.Kind {
-	case document.KindDesktopFlow:
-		old = l.flows.remove(e.seq)
-	case document.KindShare:
-		s := l.shares.remove(e.seq)
-		old = s
-		l.sharesOf[s.Flow] = deleteFirst(l.sharesOf[s.Flow], e.seq)
-	case document.KindTeam:
-		t := l.teams.remove(e.seq)
-		old = t
-		for _, m := range t.Members {
-			l.teamsOf[m] = deleteFirst(l.teamsOf[m], t.ID)
+	old := l.current(k, e.seq)
+	switch d := old.(type) {
+	case document.Share:
+		l.sharesOf[d.Flow] = deleteFirst(l.sharesOf[d.Flow], e.seq)
+	case document.Team:
+		for _, m := range d.Members {
+			l.teamsOf[m] = deleteFirst(l.teamsOf[m], d.ID)
 		}
-	case document.KindConnection:
-		c := l.conns.remove(e.seq)
-		old = c
-		ck := connsKey{string(c.Owner), c.Environment, document.ShortConnector(c.Connector)}
-		l.connsOf[ck] = deleteFirst(l.connsOf[ck], c.ID)
-	case document.KindRoleAssignment:
-		ra := l.ras.remove(e.seq)
-		old = ra
-		rk := rolesKey{ra.Environment, string(ra.Principal)}
-		l.rolesOf[rk] = deleteFirst(l.rolesOf[rk], ra.ID)
+	case document.Connection:
+		ck := connsKey{string(d.Owner), d.Environment, document.ShortConnector(d.Connector)}
+		l.connsOf[ck] = deleteFirst(l.connsOf[ck], d.ID)
+	case document.RoleAssignment:
+		rk := rolesKey{d.Environment, string(d.Principal)}
+		l.rolesOf[rk] = deleteFirst(l.rolesOf[rk], d.ID)
+	}
+	if replacedBy == nil || replacedBy.Seq != e.seq {
+		switch k.Kind {
+		case document.KindDesktopFlow:
+			l.flows.remove(e.seq)
+		case document.KindShare:
+			l.shares.remove(e.seq)
+		case document.KindTeam:
+			l.teams.remove(e.seq)
+		case document.KindConnection:
+			l.conns.remove(e.seq)
+		case document.KindRoleAssignment:
+			l.ras.remove(e.seq)
+		}
 	}
 	validate.Mentions(old, func(p document.Principal) { decrement(l.seen, p) })
 	teamRefs(old, func(team document.Principal) { decrement(l.teamRefs, team) })
@@ -246,12 +252,10 @@ func (c *column[T]) put(seq uint64, v T) {
 	}
 }
 
-func (c *column[T]) remove(seq uint64) T {
+func (c *column[T]) remove(seq uint64) {
 	i, _ := c.find(seq)
-	old := c.docs[i]
 	c.docs = slices.Delete(slices.Clone(c.docs), i, i+1)
 	c.seqs = slices.Delete(slices.Clone(c.seqs), i, i+1)
-	return old
 }
 
 func insertSorted(s []uint64, v uint64) []uint64 {
