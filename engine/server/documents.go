@@ -213,7 +213,7 @@ func (s *Server) applyWrites(ctx context.Context, writes map[docKey]*validate.Ty
 }
 
 // handlePutDocuments writes one document or an array, all or nothing,
-// validated against the whole resulting world.
+// checked against the world it would make (applyWrites).
 func (s *Server) handlePutDocuments(w http.ResponseWriter, r *http.Request) {
 	body, ok := s.readBody(w, r)
 	if !ok {
