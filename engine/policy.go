@@ -175,6 +175,16 @@ func ParseModules(mods []Module) (map[string]*ast.Module, error) {
 	return out, nil
 }
 
+// CompileBuiltin compiles the built-in policies (without their tests),
+// for callers that make many engines from them (engine.WithCompiler).
+func CompileBuiltin() (*ast.Compiler, error) {
+	mods, err := BuiltinModules(false)
+	if err != nil {
+		return nil, err
+	}
+	return Compile(mods)
+}
+
 // Compile parses and compiles modules in strict mode with the schemas given
 // to the type checker. Errors name file, line and column.
 func Compile(mods []Module) (*ast.Compiler, error) {

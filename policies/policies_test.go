@@ -61,11 +61,7 @@ func TestFormatted(t *testing.T) {
 // TestMetadata: every public rule (not starting with _) carries a title
 // and a description, and every package too.
 func TestMetadata(t *testing.T) {
-	mods, err := engine.BuiltinModules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := engine.Compile(mods)
+	c, err := engine.CompileBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}

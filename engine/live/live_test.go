@@ -118,11 +118,7 @@ func (a apiState) merged(sourced []validate.Typed) []validate.Typed {
 // by the cache before the write) are the ones a fresh engine gives.
 func TestWritesAgreeWithTheFullPath(t *testing.T) {
 	ctx := context.Background()
-	mods, err := engine.BuiltinModules(false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	compiler, err := engine.Compile(mods)
+	compiler, err := engine.CompileBuiltin()
 	if err != nil {
 		t.Fatal(err)
 	}
