@@ -40,10 +40,11 @@ func newWorldCaches(size int) *worldCaches {
 // old world's answer back after the write forgot it.
 type decisionCache struct {
 	mu        sync.RWMutex
-	max, n    int
-	byFlow    map[string]map[document.Query]Decision
-	forgotten map[string]uint64 // flow → version of the last write that changed it
-	allSince  uint64            // version of the last write that could change any flow
+	max       int
+	m         map[document.Query]Decision
+	byFlow    map[string][]document.Query // the remembered queries of each flow, to forget them
+	forgotten map[string]uint64           // flow → version of the last write that changed it
+	allSince  uint64                      // version of the last write that could change any flow
 }
 
 // newDecisionCache is a cache of at most size decisions; nil (size 0)
@@ -52,15 +53,16 @@ func newDecisionCache(size int) *decisionCache {
 	if size <= 0 {
 		return nil
 	}
-	return &decisionCache{max: size, byFlow: map[string]map[document.Query]Decision{}, forgotten: map[string]uint64{}}
+	return &decisionCache{max: size, m: map[document.Query]Decision{}, byFlow: map[string][]document.Query{}, forgotten: map[string]uint64{}}
 }
 
+// get is one map lookup: the hot path of a remembered decision.
 func (c *decisionCache) get(q document.Query) (Decision, bool) {
 	if c == nil {
 		return Decision{}, false
 	}
 	c.mu.RLock()
-	d, ok := c.byFlow[q.Flow][q]
+	d, ok := c.m[q]
 	c.mu.RUnlock()
 	return d, ok
 }
@@ -76,21 +78,17 @@ func (c *decisionCache) put(q document.Query, d Decision, v uint64) {
 	if c.allSince > v || c.forgotten[q.Flow] > v {
 		return
 	}
-	if c.n >= c.max {
-		// Dropping everything keeps memory bounded without LRU bookkeeping
-		// on the hot path; the cache refills from the queries that recur.
-		clear(c.byFlow)
-		c.n = 0
+	if _, had := c.m[q]; !had {
+		if len(c.m) >= c.max {
+			// Dropping everything keeps memory bounded without LRU
+			// bookkeeping on the hot path; the cache refills from the
+			// queries that recur.
+			clear(c.m)
+			clear(c.byFlow)
+		}
+		c.byFlow[q.Flow] = append(c.byFlow[q.Flow], q)
 	}
-	m := c.byFlow[q.Flow]
-	if m == nil {
-		m = map[document.Query]Decision{}
-		c.byFlow[q.Flow] = m
-	}
-	if _, had := m[q]; !had {
-		c.n++
-	}
-	m[q] = d
+	c.m[q] = d
 }
 
 // forget drops the decisions a write at version v can change: those about
@@ -102,13 +100,16 @@ func (c *decisionCache) forget(v uint64, everyone bool, flows []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if everyone || len(c.forgotten)+len(flows) > maxForgotten {
+		clear(c.m)
 		clear(c.byFlow)
 		clear(c.forgotten)
-		c.n, c.allSince = 0, v
+		c.allSince = v
 		return
 	}
 	for _, f := range flows {
-		c.n -= len(c.byFlow[f])
+		for _, q := range c.byFlow[f] {
+			delete(c.m, q)
+		}
 		delete(c.byFlow, f)
 		c.forgotten[f] = v
 	}

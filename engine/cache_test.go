@@ -64,8 +64,8 @@ func TestTheDecisionCacheStaysBounded(t *testing.T) {
 	c := newDecisionCache(10)
 	for i := range 25 {
 		c.put(document.Query{Flow: string(rune('a' + i))}, Decision{}, 0)
-		if c.n > 10 {
-			t.Fatalf("%d decisions in a cache of 10", c.n)
+		if len(c.m) > 10 {
+			t.Fatalf("%d decisions in a cache of 10", len(c.m))
 		}
 	}
 	flows := make([]string, maxForgotten+1)
@@ -73,7 +73,7 @@ func TestTheDecisionCacheStaysBounded(t *testing.T) {
 		flows[i] = string(rune(i))
 	}
 	c.forget(1, false, flows)
-	if len(c.forgotten) != 0 || c.allSince != 1 || c.n != 0 {
-		t.Fatalf("forgotten %d flows, allSince %d, %d decisions", len(c.forgotten), c.allSince, c.n)
+	if len(c.forgotten) != 0 || c.allSince != 1 || len(c.m) != 0 || len(c.byFlow) != 0 {
+		t.Fatalf("forgotten %d flows, allSince %d, %d decisions", len(c.forgotten), c.allSince, len(c.m))
 	}
 }
