@@ -146,7 +146,7 @@ func (c *cache[K, V]) put(k K, v V) {
 	}
 	c.mu.Lock()
 	if len(c.m) >= c.max {
-		clear(c.m)
+		clear(c.m) // as decisionCache.put: bounded without LRU bookkeeping
 	}
 	c.m[k] = v
 	c.mu.Unlock()

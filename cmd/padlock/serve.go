@@ -108,7 +108,10 @@ Example:
 			// In a container, let the garbage collector work harder before
 			// the container's memory limit is reached rather than be killed
 			// at it (as Go services commonly do; GOMEMLIMIT, if set, wins).
-			if limit, err := memlimit.Set(); err == nil && limit < math.MaxInt64 {
+			switch limit, err := memlimit.Set(); {
+			case err != nil: // no cgroup to read (not in a container): nothing to limit
+				cfg.Logger.Debug("no memory limit from a container", "err", err)
+			case limit < math.MaxInt64:
 				cfg.Logger.Info("garbage collection works to stay under a memory limit", "GOMEMLIMIT", limit)
 			}
 			srv, err := server.New(c.Context, cfg)

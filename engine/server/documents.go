@@ -203,6 +203,11 @@ func (s *Server) applyWrites(ctx context.Context, writes map[docKey]*validate.Ty
 		// committed, so the world is built again whole, with them.
 		s.log.Error("patching the world failed; building it again whole", "err", err)
 		if more := s.apply(ctx, next, "api"); more.HasErrors() {
+			// The store still holds the last good world (the patch's
+			// transaction was aborted): index that one again.
+			if l, _ := assemble(s.docs); l != nil {
+				s.live = l
+			}
 			return append(probs, more...)
 		}
 		return probs

@@ -58,9 +58,6 @@ func (s *Server) readDocs(ctx context.Context, m *progress.Meter) ([]validate.Ty
 	probs := src.Each(ctx, s.cfg.Docs, func(docs []load.Doc) {
 		t, ps := eng.Validator().DocumentsMetered(docs, m)
 		validate.Compact(t)
-		for i := range t {
-			t[i].Source = t[i].Source.Located()
-		}
 		typed, more = append(typed, t...), append(more, ps...)
 	})
 	return typed, append(probs, more...)

@@ -74,12 +74,14 @@ func (t Typed) Kept() Typed {
 }
 
 // Compact copies the documents' values into memory of their own, for a
-// holder that keeps them long (see document.Compactor); their sources are
-// kept, for the problems the world's checks may still find.
+// holder that keeps them long (see document.Compactor), and drops their
+// parsed forms; their sources can still locate a pointer's line, for the
+// problems the world's checks may find (load.Doc.Located).
 func Compact(ts []Typed) {
 	c := document.NewCompactor()
 	for i := range ts {
 		ts[i].Value = c.Copy(ts[i].Value)
+		ts[i].Source = ts[i].Source.Located()
 	}
 }
 
