@@ -21,8 +21,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/open-policy-agent/opa/server/types"
 	"github.com/open-policy-agent/opa/v1/plugins"
+	"github.com/open-policy-agent/opa/v1/server/types"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/diag"
