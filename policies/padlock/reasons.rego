@@ -13,6 +13,11 @@ import data.padlock.flows
 import data.padlock.roles
 
 # METADATA
+# title: Run actions
+# description: The actions that run the flow.
+run_actions := {"run", "invoke"}
+
+# METADATA
 # title: Actions about a reference
 # description: The actions that name one connection reference.
 reference_actions := {"embed", "unembed", "use"}

@@ -74,17 +74,12 @@ access if role != "none"
 reasons := [r | some r in deny]
 
 # METADATA
-# title: Runs
-# description: The actions that run the flow.
-runs := {"run", "invoke"}
-
-# METADATA
 # title: Connections
 # description: For a run or invoke the principal may attempt, one entry per connection reference.
 default run_connections := []
 
 run_connections := connections.plan(flow, principal, role) if {
-	input.action in runs
+	input.action in data.padlock.reasons.run_actions
 	access
 }
 

@@ -70,7 +70,7 @@ _by_role(kind, role) := [action |
 ]
 
 _kind(action) := "runs" if {
-	action in {"run", "invoke"}
+	action in reasons.run_actions
 } else := "references" if {
 	action in reasons.reference_actions
 } else := "others"

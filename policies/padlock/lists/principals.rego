@@ -79,7 +79,7 @@ _listed(flow, principal, role) := {
 	_runs
 } else := {"principal": principal, "role": role, "via": sort(via(flow, principal))}
 
-_runs if input.action in {"run", "invoke"}
+_runs if input.action in reasons.run_actions
 
 # METADATA
 # title: Canonical principal of a what-can query
