@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
 	"math"
 	"os"
@@ -24,7 +25,7 @@ func serveCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "serve",
 		Usage: "run the authorization sidecar (loopback HTTP, OPA-compatible)",
-		Description: `serve answers decisions over HTTP before services start, edit or share a flow:
+		Description: fmt.Sprintf(`serve answers decisions over HTTP before services start, edit or share a flow:
    POST /v1/decisions                  the query in, the decision out
    POST /v1/data/padlock/authz/decision OPA's Data API ({"input": ...} -> {"result": ...})
    PUT  /v1/documents                  write documents, all or nothing
@@ -35,12 +36,14 @@ documents: every query is denied with a reason. --docs folders are watched
 and SIGHUP reloads; an invalid change is refused and the last good world
 keeps serving. --bundle and --config take policies from OPA bundles (any
 bundle server, signed or not) and send decision logs as OPA's configuration
-says. SIGTERM or SIGINT stop it gracefully.
+says. SIGTERM or SIGINT stop it gracefully. Memory: the garbage collector
+runs at GOGC=%d and, in a container, under 90%% of its memory limit
+(GOGC and GOMEMLIMIT, if set, win).
 
 Example:
    padlock serve --docs fixtures/example/world
    curl -s localhost:8181/v1/decisions -d @fixtures/example/queries/frank-runs-invoice-sync.json
-   padlock serve --config opa.yaml --token-file token --tls-cert cert.pem --tls-key key.pem`,
+   padlock serve --config opa.yaml --token-file token --tls-cert cert.pem --tls-key key.pem`, serveGCPercent),
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "addr", Value: "127.0.0.1:8181", Usage: "listen on `HOST:PORT`"},
 			docsFlag(),
