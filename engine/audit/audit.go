@@ -6,9 +6,11 @@
 package audit
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -44,7 +46,7 @@ type Options struct {
 
 // Report is the outcome of an audit.
 type Report struct {
-	Findings []document.Finding `json:"findings"`
+	Findings *Findings `json:"findings"`
 	// Problems are inputs that could not be read or parsed, and invalid
 	// documents: the audit of those is incomplete.
 	Problems   diag.List          `json:"problems"`
@@ -86,15 +88,7 @@ func ParseSeverity(s string) (int, error) {
 }
 
 // AtLeast counts the findings at or above a severity.
-func (r *Report) AtLeast(min int) int {
-	n := 0
-	for _, f := range r.Findings {
-		if rank(f.Severity) >= min {
-			n++
-		}
-	}
-	return n
-}
+func (r *Report) AtLeast(min int) int { return r.Findings.AtLeast(min) }
 
 // Run audits the inputs with the engine's policies. Inputs are streamed:
 // each desktop flow is parsed, validated and audited on its own (the
@@ -166,14 +160,11 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		return nil, a.err
 	}
 	rep.Flows = a.audited
-	rep.Findings = a.findings
+	rep.Findings = &a.findings
 	if a.invalid { // invalid documents: no rule's finding stands
-		rep.Findings = nil
+		rep.Findings = &Findings{}
 	}
-	sortFindings(rep.Findings)
-	if rep.Findings == nil {
-		rep.Findings = []document.Finding{}
-	}
+	rep.Findings.seal()
 	if rep.Problems == nil {
 		rep.Problems = diag.List{}
 	}
@@ -204,9 +195,8 @@ type auditor struct {
 	seen     map[string]seenFlow // exported flow id → where first read
 	dups     []duplicate
 	problems []orderedProblems
-	findings []document.Finding
+	findings Findings
 	blocked  map[string]document.AuditBlocked
-	strings  map[string]string // see intern
 	audited  int
 	err      error
 }
@@ -222,8 +212,12 @@ type givenFlow struct {
 // document (a Doc holds the flow's Go value), for tens of thousands.
 type seenFlow struct {
 	order export.Order
-	file  string
+	// The flow's source is file#element: kept apart, the file's string is
+	// the one all the flows of an export share.
+	file, element string
 }
+
+func (f seenFlow) source() string { return f.file + "#" + f.element }
 
 type duplicate struct {
 	id   string
@@ -252,8 +246,8 @@ func (a *auditor) setWorld(docs []load.Doc) diag.List {
 		return probs
 	}
 	a.given = map[string]givenFlow{}
-	for _, t := range pending { // a share's flow and where the share is: not the share
-		a.pending = append(a.pending, validate.Typed{Kind: t.Kind, Source: t.Source.Where(), Value: document.Share{Flow: t.Value.(document.Share).Flow}})
+	for _, t := range pending { // a share's flow and where its /flow is (validate.UnknownFlow): not the share
+		a.pending = append(a.pending, validate.Typed{Kind: t.Kind, Source: t.Source.Pinned("/flow"), Value: document.Share{Flow: t.Value.(document.Share).Flow}})
 	}
 	for _, t := range typed {
 		if f, ok := t.Value.(document.DesktopFlow); ok {
@@ -268,12 +262,12 @@ func (a *auditor) setWorld(docs []load.Doc) diag.List {
 // flow validates and audits one exported flow.
 func (a *auditor) flow(f export.Flow) {
 	id := f.Doc.ID
-	src := load.Generated(f.Facts.Location.File+"#"+f.Facts.Location.Element, f.Doc)
+	here := seenFlow{order: f.Order, file: f.Facts.Location.File, element: f.Facts.Location.Element}
+	src := load.Generated(here.source(), f.Doc)
 	var probs diag.List
 	// Which of two flows with one id is the duplicate must not depend on
 	// which goroutine came first: the first in input order keeps the id.
 	a.mu.Lock()
-	here := seenFlow{order: f.Order, file: src.File}
 	if first, dup := a.seen[id]; dup {
 		later := here
 		if f.Order.Less(first.order) {
@@ -318,11 +312,9 @@ func (a *auditor) audit(id string, doc document.DesktopFlow, facts document.Audi
 		return
 	}
 	for _, f := range findings {
-		// The findings of an audit are kept to the end, to be sorted: the
-		// strings they repeat (rule, flow, file, principal) are kept once.
-		f.Rule, f.Severity, f.Flow, f.FlowName = a.intern(f.Rule), a.intern(f.Severity), a.intern(f.Flow), a.intern(f.FlowName)
-		f.Reference, f.Principal, f.Location.File = a.intern(f.Reference), a.intern(f.Principal), a.intern(f.Location.File)
-		a.findings = append(a.findings, f)
+		if err := a.findings.add(f); err != nil && a.err == nil {
+			a.err = err
+		}
 	}
 	if len(blockers) > 0 {
 		a.blocked[id] = document.AuditBlocked{Name: doc.Name, FlowName: facts.Name, Blockers: blockers}
@@ -369,18 +361,6 @@ func (a *auditor) evalFlow(doc document.DesktopFlow, facts document.AuditFlow, o
 	return findings, blockers, nil
 }
 
-// intern returns the one copy of s the audit keeps; a.mu is held.
-func (a *auditor) intern(s string) string {
-	if kept, ok := a.strings[s]; ok {
-		return kept
-	}
-	if a.strings == nil {
-		a.strings = map[string]string{}
-	}
-	a.strings[s] = s
-	return s
-}
-
 // auditCloudFlows evaluates the cloud flow rules once, over the index of
 // the desktop flows they cannot start.
 func (a *auditor) auditCloudFlows(cloud []document.AuditCloudFlow) error {
@@ -399,7 +379,11 @@ func (a *auditor) auditCloudFlows(cloud []document.AuditCloudFlow) error {
 	if err != nil {
 		return err
 	}
-	a.findings = append(a.findings, findings...)
+	for _, f := range findings {
+		if err := a.findings.add(f); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -410,7 +394,7 @@ func (a *auditor) duplicates() diag.List {
 	var out diag.List
 	for _, d := range a.dups {
 		flow := func(f seenFlow) validate.Typed {
-			return validate.Typed{Kind: document.KindDesktopFlow, Source: load.Generated(f.file, nil)}
+			return validate.Typed{Kind: document.KindDesktopFlow, Source: load.Generated(f.source(), nil)}
 		}
 		out = append(out, validate.Duplicate(flow(d.flow), flow(a.seen[d.id]), "/id", d.id))
 	}
@@ -427,29 +411,55 @@ func (a *auditor) flowProblems() diag.List {
 	return out
 }
 
-// sortFindings orders findings by flow name, flow, severity (strongest
+// reportOrder orders findings by flow name, flow, severity (strongest
 // first), rule and what they are about: a total order, so that the
 // report is the same whichever goroutine audited what.
-func sortFindings(fs []document.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.FlowName != b.FlowName {
-			return a.FlowName < b.FlowName
+func reportOrder(a, b document.Finding) int {
+	if c := cmp.Compare(a.FlowName, b.FlowName); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Flow, b.Flow); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(rank(b.Severity), rank(a.Severity)); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.Rule, b.Rule); c != 0 {
+		return c
+	}
+	// What the finding is about, then where, each compared as one string
+	// (reference, principal and message joined; file and element).
+	if c := compareJoined([]string{a.Reference, a.Principal, a.Message}, []string{b.Reference, b.Principal, b.Message}); c != 0 {
+		return c
+	}
+	return compareJoined([]string{a.Location.File, a.Location.Element}, []string{b.Location.File, b.Location.Element})
+}
+
+// compareJoined compares strings.Join(a, "") with strings.Join(b, "")
+// without joining them: the merge of a tenant's findings compares often.
+func compareJoined(a, b []string) int {
+	i, j := 0, 0 // byte offsets into a[0] and b[0]
+	for {
+		for len(a) > 0 && i == len(a[0]) {
+			a, i = a[1:], 0
 		}
-		if a.Flow != b.Flow {
-			return a.Flow < b.Flow
+		for len(b) > 0 && j == len(b[0]) {
+			b, j = b[1:], 0
 		}
-		if rank(a.Severity) != rank(b.Severity) {
-			return rank(a.Severity) > rank(b.Severity)
+		switch {
+		case len(a) == 0 && len(b) == 0:
+			return 0
+		case len(a) == 0:
+			return -1
+		case len(b) == 0:
+			return 1
 		}
-		if a.Rule != b.Rule {
-			return a.Rule < b.Rule
+		n := min(len(a[0])-i, len(b[0])-j)
+		if c := strings.Compare(a[0][i:i+n], b[0][j:j+n]); c != 0 {
+			return c
 		}
-		if a.Reference+a.Principal+a.Message != b.Reference+b.Principal+b.Message {
-			return a.Reference+a.Principal+a.Message < b.Reference+b.Principal+b.Message
-		}
-		return a.Location.File+a.Location.Element < b.Location.File+b.Location.Element
-	})
+		i, j = i+n, j+n
+	}
 }
 
 // mentionsEnvironment reports whether any document (a flow, a connection,

@@ -32,6 +32,16 @@ func run(t *testing.T, inputs []string, docs ...string) *audit.Report {
 	return rep
 }
 
+// all reads an audit's findings.
+func all(t testing.TB, fs *audit.Findings) []document.Finding {
+	t.Helper()
+	out, err := fs.Slice()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
 type key struct{ rule, flow, reference, principal string }
 
 func keys(fs []document.Finding) map[key]document.Finding {
@@ -70,7 +80,7 @@ func TestEveryRule(t *testing.T) {
 	for _, w := range want {
 		rules[w.k.rule] = true
 		found := false
-		for _, f := range rep.Findings {
+		for _, f := range all(t, rep.Findings) {
 			if (key{f.Rule, f.FlowName, f.Reference, f.Principal}) == w.k && strings.Contains(f.Message, w.message) {
 				found = true
 			}
@@ -93,7 +103,7 @@ func TestEveryRule(t *testing.T) {
 		}
 	}
 	// A finding about a script line names it.
-	for _, f := range rep.Findings {
+	for _, f := range all(t, rep.Findings) {
 		if f.Rule == "PL011" && !strings.Contains(f.Location.Element, "script line") {
 			t.Errorf("PL011 without a script line: %+v", f.Location)
 		}
@@ -108,7 +118,7 @@ func TestLayoutsAgree(t *testing.T) {
 	if len(pac.Problems)+len(zip.Problems) > 0 {
 		t.Fatal(pac.Problems, zip.Problems)
 	}
-	a, b := keys(pac.Findings), keys(zip.Findings)
+	a, b := keys(all(t, pac.Findings)), keys(all(t, zip.Findings))
 	if len(a) != len(b) || len(a) == 0 {
 		t.Fatalf("pac: %d findings, zip: %d", len(a), len(b))
 	}
@@ -124,9 +134,9 @@ func TestWebAPIDump(t *testing.T) {
 	if len(rep.Problems) > 0 || rep.Flows != 1 {
 		t.Fatalf("flows %d, problems %v", rep.Flows, rep.Problems)
 	}
-	got := keys(rep.Findings)
+	got := keys(all(t, rep.Findings))
 	if _, ok := got[key{"PL011", "Invoice sync", "", ""}]; !ok {
-		t.Errorf("the Web API flow's script was not read: %v", rep.Findings)
+		t.Errorf("the Web API flow's script was not read: %v", all(t, rep.Findings))
 	}
 	for k := range got {
 		if k.rule == "PL002" {
@@ -161,7 +171,7 @@ func TestBadInputs(t *testing.T) {
 			t.Errorf("no problem for %s containing %q: %v", file, msg, rep.Problems)
 		}
 	}
-	if rep.Flows != 2 || len(rep.Findings) == 0 {
+	if rep.Flows != 2 || rep.Findings.Len() == 0 {
 		t.Errorf("the good solution beside the bad inputs was not audited: %d flows", rep.Flows)
 	}
 }
@@ -194,7 +204,7 @@ func TestFormats(t *testing.T) {
 	if err := json.Unmarshal(sarif.Bytes(), &s); err != nil {
 		t.Fatal(err)
 	}
-	if s.Version != "2.1.0" || len(s.Runs) != 1 || len(s.Runs[0].Results) != len(rep.Findings) || len(s.Runs[0].Tool.Driver.Rules) != len(rep.Rules) {
+	if s.Version != "2.1.0" || len(s.Runs) != 1 || len(s.Runs[0].Results) != rep.Findings.Len() || len(s.Runs[0].Tool.Driver.Rules) != len(rep.Rules) {
 		t.Fatalf("sarif: %s", sarif.String()[:min(400, sarif.Len())])
 	}
 	if s.Runs[0].Results[0].Locations[0].PhysicalLocation.ArtifactLocation.URI == "" {
@@ -208,7 +218,7 @@ func TestFormats(t *testing.T) {
 		Tests    int `xml:"tests,attr"`
 		Failures int `xml:"failures,attr"`
 	}
-	if err := xml.Unmarshal(junit.Bytes(), &j); err != nil || j.Failures != len(rep.Findings) {
+	if err := xml.Unmarshal(junit.Bytes(), &j); err != nil || j.Failures != rep.Findings.Len() {
 		t.Fatalf("junit: %v %+v", err, j)
 	}
 	var text bytes.Buffer
@@ -236,14 +246,14 @@ func TestRealExports(t *testing.T) {
 	if strings.Contains(buf.String(), "REDACTED-PW") {
 		t.Error("the report echoes the password")
 	}
-	got := keys(rep.Findings)
+	got := keys(all(t, rep.Findings))
 	for _, name := range []string{"UAIC Bot Creation Main Flow - V2", "UAIC Bot Creation Main Flow - V3 - 24/8/2026", "UAIC Bot Creation Main Flow - V4 - 01/09/2026"} {
 		if _, ok := got[key{"PL011", name, "", ""}]; !ok {
 			t.Errorf("%s: the literal password is not found", name)
 		}
 	}
 	disabled := 0
-	for _, f := range rep.Findings {
+	for _, f := range all(t, rep.Findings) {
 		if f.Rule == "PL012" {
 			disabled++
 			if f.FlowName != "UAIC Bot Creation Main Flow - V2" {
@@ -276,7 +286,7 @@ func TestSameBytesForAnyJobs(t *testing.T) {
 		check  func(*audit.Report) bool
 	}{
 		{"findings", append([]string{gen.Zips, fixtures + "/pac-solution"}, realExports()...),
-			func(r *audit.Report) bool { return r.Flows >= 150 && len(r.Findings) >= 150 && len(r.Problems) == 0 }},
+			func(r *audit.Report) bool { return r.Flows >= 150 && r.Findings.Len() >= 150 && len(r.Problems) == 0 }},
 		// The bad exports and a solution given twice (zip and folder) make
 		// problems on several goroutines.
 		{"problems", []string{gen.Zips, fixtures + "/pac-solution", fixtures + "/solution.zip", fixtures + "/bad"},
@@ -289,7 +299,7 @@ func TestSameBytesForAnyJobs(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !tt.check(rep) {
-				t.Fatalf("%s, --jobs %d: %d flows, %d findings, %d problems: not what the inputs hold", tt.name, jobs, rep.Flows, len(rep.Findings), len(rep.Problems))
+				t.Fatalf("%s, --jobs %d: %d flows, %d findings, %d problems: not what the inputs hold", tt.name, jobs, rep.Flows, rep.Findings.Len(), len(rep.Problems))
 			}
 			for _, format := range []string{"json", "sarif", "junit", "text"} {
 				r, _ := audit.ReporterFor(format)
@@ -328,14 +338,14 @@ func TestStreamingAgreesWithSingleInputs(t *testing.T) {
 			if len(rep.Problems) > 0 {
 				t.Fatal(rep.Problems)
 			}
-			alone = append(alone, rep.Findings...)
+			alone = append(alone, all(t, rep.Findings)...)
 		}
 		if len(together.Problems) > 0 {
 			t.Fatal(together.Problems)
 		}
-		a, b := findingSet(together.Findings), findingSet(alone)
-		if len(a) != len(together.Findings) || len(a) < 60 {
-			t.Fatalf("%d findings together, %d distinct", len(together.Findings), len(a))
+		a, b := findingSet(all(t, together.Findings)), findingSet(alone)
+		if len(a) != together.Findings.Len() || len(a) < 60 {
+			t.Fatalf("%d findings together, %d distinct", together.Findings.Len(), len(a))
 		}
 		for k := range a {
 			if !b[k] {
@@ -401,8 +411,8 @@ func TestProgress(t *testing.T) {
 func TestJSONIsEncodingJSONs(t *testing.T) {
 	full := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
 	none := run(t, []string{fixtures + "/pac-solution"}, fixtures+"/docs")
-	none.Findings = []document.Finding{}
-	full.Findings = append(full.Findings, document.Finding{Rule: "PL999", Severity: "info", Flow: "f", FlowName: "<a & b>", Message: "\"quoted\" \u2028 é", Location: document.Location{File: "x"}})
+	none.Findings = &audit.Findings{}
+	full.Findings = audit.NewFindings(append(all(t, full.Findings), document.Finding{Rule: "PL999", Severity: "info", Flow: "f", FlowName: "<a & b>", Message: "\"quoted\" \u2028 é", Location: document.Location{File: "x"}})...)
 	for _, rep := range []*audit.Report{full, none} {
 		var want, got bytes.Buffer
 		enc := json.NewEncoder(&want)
@@ -414,10 +424,10 @@ func TestJSONIsEncodingJSONs(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.String() != want.String() {
-			t.Errorf("%d findings: the report differs from encoding/json's:\n%s\nwant\n%s", len(rep.Findings), got.String(), want.String())
+			t.Errorf("%d findings: the report differs from encoding/json's:\n%s\nwant\n%s", rep.Findings.Len(), got.String(), want.String())
 		}
 	}
-	if len(full.Findings) < 5 {
-		t.Fatalf("%d findings", len(full.Findings))
+	if full.Findings.Len() < 5 {
+		t.Fatalf("%d findings", full.Findings.Len())
 	}
 }

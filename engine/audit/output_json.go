@@ -5,8 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-
-	"github.com/padlock/padlock/engine/document"
 )
 
 // JSON writes the whole report, for programs: what encoding/json's
@@ -18,7 +16,7 @@ type JSON struct{}
 // Report implements Reporter.
 func (JSON) Report(w io.Writer, r *Report) error {
 	rest := *r
-	rest.Findings = []document.Finding{}
+	rest.Findings = &Findings{}
 	var head bytes.Buffer
 	enc := json.NewEncoder(&head)
 	enc.SetIndent("", "  ")
@@ -27,7 +25,7 @@ func (JSON) Report(w io.Writer, r *Report) error {
 	}
 	const empty = `"findings": []`
 	i := bytes.Index(head.Bytes(), []byte(empty))
-	if len(r.Findings) == 0 || i < 0 {
+	if r.Findings.Len() == 0 || i < 0 {
 		_, err := w.Write(head.Bytes())
 		return err
 	}
@@ -35,7 +33,11 @@ func (JSON) Report(w io.Writer, r *Report) error {
 	bw.Write(head.Bytes()[:i])
 	bw.WriteString(`"findings": [`)
 	var compact, indented bytes.Buffer
-	for k, f := range r.Findings {
+	k := 0
+	for f, err := range r.Findings.All() {
+		if err != nil {
+			return err
+		}
 		compact.Reset()
 		indented.Reset()
 		if err := json.NewEncoder(&compact).Encode(f); err != nil {
@@ -49,6 +51,7 @@ func (JSON) Report(w io.Writer, r *Report) error {
 		}
 		bw.WriteString("\n    ")
 		bw.Write(indented.Bytes())
+		k++
 	}
 	bw.WriteString("\n  ]")
 	bw.Write(head.Bytes()[i+len(empty):])

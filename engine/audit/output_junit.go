@@ -15,7 +15,10 @@ type JUnit struct{}
 // Report implements Reporter.
 func (JUnit) Report(w io.Writer, r *Report) error {
 	out := render.JUnitSuites{Name: "padlock audit"}
-	for _, f := range r.Findings {
+	for f, err := range r.Findings.All() {
+		if err != nil {
+			return err
+		}
 		name := f.Rule
 		if f.Reference != "" {
 			name += " " + f.Reference

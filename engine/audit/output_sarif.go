@@ -25,7 +25,10 @@ func (SARIF) Report(w io.Writer, r *Report) error {
 			WithDefaultConfiguration(sarif.NewReportingConfiguration().WithLevel(level(rule.Severity))).
 			WithProperties(sarif.Properties{"domainRule": rule.DomainRule, "policy": where(rule.File, rule.Line, "")})
 	}
-	for _, f := range r.Findings {
+	for f, err := range r.Findings.All() {
+		if err != nil {
+			return err
+		}
 		run.AddDistinctArtifact(f.Location.File)
 		loc := sarif.NewPhysicalLocation().WithArtifactLocation(sarif.NewSimpleArtifactLocation(f.Location.File))
 		if f.Location.Line > 0 {

@@ -16,7 +16,10 @@ type Text struct{}
 func (Text) Report(w io.Writer, r *Report) error {
 	var b strings.Builder
 	last := ""
-	for _, f := range r.Findings {
+	for f, err := range r.Findings.All() {
+		if err != nil {
+			return err
+		}
 		if f.Flow != last {
 			if last != "" {
 				b.WriteString("\n")
@@ -44,17 +47,13 @@ func (Text) Report(w io.Writer, r *Report) error {
 			fmt.Fprintf(&b, "  %s\n", p.String())
 		}
 	}
-	counts := map[string]int{}
-	for _, f := range r.Findings {
-		counts[f.Severity]++
-	}
 	env := "no environment given (--environment)"
 	if r.Environment != "" {
 		env = fmt.Sprintf("environment %q", r.Environment)
 	}
 	fmt.Fprintf(&b, "\n%s, %s, audited for %s: %s, %s, %s\n",
 		diag.Count(r.Flows, "desktop flow"), diag.Count(r.CloudFlows, "cloud flow"), env,
-		diag.Count(counts["error"], "error"), diag.Count(counts["warning"], "warning"), diag.Count(counts["info"], "note"))
+		diag.Count(r.Findings.Count("error"), "error"), diag.Count(r.Findings.Count("warning"), "warning"), diag.Count(r.Findings.Count("info"), "note"))
 	_, err := io.WriteString(w, b.String())
 	return err
 }

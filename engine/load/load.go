@@ -77,6 +77,14 @@ func (d Doc) Located() Doc {
 	return d
 }
 
+// Pinned is Where for a problem that can only be about one pointer: its
+// line is found now, and the document's text, which finding it later
+// would need, is not kept. An audit holds thousands of shares of flows
+// it has not read yet this way, each for the one problem it may have.
+func (d Doc) Pinned(pointer string) Doc {
+	return Doc{File: d.File, Index: d.Index, Line: d.LineOf(pointer)}
+}
+
 // Kept is the document as a long-lived holder (the sidecar) keeps it once
 // it is valid: where it was read, and its Go value v, from which Generic
 // and Raw make its JSON forms again when asked. Its parsed forms, and the

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/padlock/padlock/engine/diag"
 )
 
 func TestBytes(t *testing.T) {
@@ -107,6 +109,11 @@ func TestLineOf(t *testing.T) {
 			}
 			if got := docs[1].LineOf(tt.ptr); got != tt.want {
 				t.Errorf("LineOf(%q) = %d, want %d", tt.ptr, got, tt.want)
+			}
+			// Pinned keeps that line, and only where the document is.
+			pinned := docs[1].Pinned(tt.ptr)
+			if got := pinned.Problem(diag.Error, tt.ptr, "x").Line; got != tt.want || pinned.Value != nil || pinned.JSON != nil {
+				t.Errorf("Pinned(%q): a problem at line %d (want %d), value kept: %v", tt.ptr, got, tt.want, pinned.Value != nil || pinned.JSON != nil)
 			}
 		})
 	}

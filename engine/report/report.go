@@ -96,7 +96,10 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 				startedBy[r.DesktopFlow] = append(startedBy[r.DesktopFlow], cf.Name)
 			}
 		}
-		for _, f := range aud.Findings {
+		for f, err := range aud.Findings.All() {
+			if err != nil {
+				return nil, err
+			}
 			findings[f.Flow] = append(findings[f.Flow], Finding{Rule: f.Rule, Severity: f.Severity, Message: f.Message})
 		}
 	}
