@@ -139,15 +139,7 @@ func (fs *Findings) All() iter.Seq2[document.Finding, error] {
 			return
 		}
 		fs.seal()
-		if len(fs.runs) == 0 { // a small audit: no merge
-			for _, f := range fs.buf {
-				if !yield(f, nil) {
-					return
-				}
-			}
-			return
-		}
-		h := &cursors{}
+		h := &cursors{} // a small audit has no run: one cursor, over buf
 		for _, run := range fs.runs {
 			c := &cursor{dec: gob.NewDecoder(flate.NewReader(bytes.NewReader(run)))}
 			if err := c.next(); err != nil {
