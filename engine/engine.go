@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
+	"runtime"
 	"strings"
 	"sync/atomic"
 
@@ -43,16 +44,21 @@ type Engine struct {
 	paths     pathQueries
 	progress  *progress.Meter
 	masks     maskRoles
+	// A long list is split into at most listWorkers parts of at least
+	// minPerPart candidates.
+	listWorkers, minPerPart int
 }
 
 type config struct {
-	policies  fs.FS
-	data      fs.FS
-	modules   []Module
-	compiler  *ast.Compiler
-	store     storage.Store
-	loadOpts  load.Options
-	cacheSize int
+	policies    fs.FS
+	data        fs.FS
+	modules     []Module
+	compiler    *ast.Compiler
+	store       storage.Store
+	loadOpts    load.Options
+	cacheSize   int
+	listWorkers int
+	minPerPart  int
 }
 
 // Option configures an Engine.
@@ -81,6 +87,14 @@ func WithStore(s storage.Store) Option { return func(c *config) { c.store = s } 
 // off, so that every query is evaluated by OPA.
 func WithDecisionCache(size int) Option { return func(c *config) { c.cacheSize = size } }
 
+// WithListWorkers evaluates a long list in at most n parts in parallel
+// (default GOMAXPROCS); 1 evaluates every list in one query.
+func WithListWorkers(n int) Option { return func(c *config) { c.listWorkers = max(n, 1) } }
+
+// withMinPerPart splits lists into parts as small as n candidates, so
+// that tests split the small worlds they generate (export_test.go).
+func withMinPerPart(n int) Option { return func(c *config) { c.minPerPart = max(n, 1) } }
+
 // WithProgress counts files read and documents validated on m.
 func WithProgress(m *progress.Meter) Option { return func(c *config) { c.loadOpts.Progress = m } }
 
@@ -90,7 +104,7 @@ func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpt
 // New compiles the policies and prepares the decision query. The world
 // starts empty: every query is denied with a reason until SetWorld.
 func New(ctx context.Context, opts ...Option) (*Engine, error) {
-	cfg := config{data: bundles.FS, cacheSize: DefaultCacheSize}
+	cfg := config{data: bundles.FS, cacheSize: DefaultCacheSize, listWorkers: runtime.GOMAXPROCS(0), minPerPart: defaultMinPerPart}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -134,7 +148,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
 	}
-	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, progress: cfg.loadOpts.Progress}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, minPerPart: cfg.minPerPart, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
 	e.cache.Store(newWorldCaches(cfg.cacheSize))
 	return e, nil

@@ -4,9 +4,12 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -48,6 +51,16 @@ type ListedAction struct {
 // ErrUnknownFlow is a who-can query about a flow no document has.
 var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
 
+// The list queries' candidates (sorted) and the input key that restricts a
+// list to some of them: a long list is split into such queries.
+var (
+	whoCan  = listQuery{path: PrincipalsPath, candidates: "padlock/lists/principal_candidates", subset: "principals"}
+	whatCan = listQuery{path: FlowsPath, candidates: "padlock/lists/flow_candidates", subset: "flows"}
+)
+
+// listQuery names a list's documents; it is never changed.
+type listQuery struct{ path, candidates, subset string }
+
 // ListPrincipals answers who may do the query's action on its flow, from
 // the policies' padlock.lists (the decision's own reason functions).
 func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery) ([]ListedPrincipal, error) {
@@ -58,8 +71,15 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 	if q.Reference != "" {
 		in["reference"] = q.Reference
 	}
+	if len(q.Principals) > 0 {
+		names := make([]any, len(q.Principals))
+		for i, p := range q.Principals {
+			names[i] = string(p)
+		}
+		in[whoCan.subset] = names
+	}
 	var out []ListedPrincipal
-	defined, err := e.evalInto(ctx, PrincipalsPath, in, &out)
+	defined, err := e.evalInto(ctx, whoCan, in, &out)
 	if err != nil || defined {
 		return out, err
 	}
@@ -76,14 +96,13 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]ListedFlow, error) {
 	in := map[string]any{"principal": string(q.Principal)}
 	if len(q.Actions) > 0 {
-		acts := make([]any, len(q.Actions))
-		for i, a := range q.Actions {
-			acts[i] = a
-		}
-		in["actions"] = acts
+		in["actions"] = anys(q.Actions)
+	}
+	if len(q.Flows) > 0 {
+		in[whatCan.subset] = anys(q.Flows)
 	}
 	var out []ListedFlow
-	defined, err := e.evalInto(ctx, FlowsPath, in, &out)
+	defined, err := e.evalInto(ctx, whatCan, in, &out)
 	if err != nil {
 		return nil, err
 	}
@@ -96,38 +115,140 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 	return out, nil
 }
 
-// evalInto evaluates a data path and decodes its value into out. Answers
-// are remembered for the world (a list is a pure function of the query,
-// the world and the policies), so that a page of a long list, or the same
+// evalInto evaluates a list and decodes its value into out. Answers are
+// remembered for the world (a list is a pure function of the query, the
+// world and the policies), so that a page of a long list, or the same
 // question again, costs no evaluation.
-func (e *Engine) evalInto(ctx context.Context, path string, input map[string]any, out any) (bool, error) {
+func (e *Engine) evalInto(ctx context.Context, q listQuery, input map[string]any, out any) (bool, error) {
 	key, err := json.Marshal(input) // map keys sorted: one key per query
 	if err != nil {
 		return false, err
 	}
 	caches := e.cache.Load()
-	k := path + "\x00" + string(key)
+	k := q.path + "\x00" + string(key)
 	b, cached := caches.lists.get(k)
 	if !cached {
-		// OPA's value straight to JSON, without OPA's Go maps in between
-		// (which encoding/json would then sort key by key).
-		v, defined, err := e.evalPath(ctx, path, input, rego.EvalGenerateJSON(opaValue))
+		v, defined, err := e.evalList(ctx, q, input)
 		if err != nil || !defined {
 			return defined, err
 		}
-		av, ok := v.(ast.Value)
-		if !ok {
-			return true, fmt.Errorf("%s: the answer is %T, not an OPA value", path, v)
-		}
-		if b, err = appendJSON(nil, av); err != nil {
-			return true, fmt.Errorf("%s: %w", path, err)
+		if b, err = appendJSON(nil, v); err != nil {
+			return true, fmt.Errorf("%s: %w", q.path, err)
 		}
 		caches.lists.put(k, b)
 	}
 	if err := json.Unmarshal(b, out); err != nil {
-		return true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", path, err)
+		return true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", q.path, err)
 	}
 	return true, nil
+}
+
+// defaultMinPerPart is the fewest candidates worth a query of their own: a
+// query costs about what a few principals or a flow do.
+const defaultMinPerPart = 4
+
+// evalList evaluates a list on one snapshot of the world. A list that does
+// not name its candidates is split, as OpenFGA's ListObjects checks its
+// candidates concurrently: the candidates are asked first, then contiguous
+// runs of them are asked in parallel (each a query that names them, on the
+// same store transaction), and the answers are joined in order. Every part
+// is the same rule over the same world, so the joined list is the list.
+func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any) (ast.Value, bool, error) {
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: read the world: %w", q.path, err)
+	}
+	defer e.store.Abort(ctx, txn)
+	at := rego.EvalTransaction(txn)
+	var parts [][]any
+	if _, named := input[q.subset]; !named && e.listWorkers > 1 {
+		v, defined, err := e.evalValue(ctx, q.candidates, input, at)
+		if err != nil {
+			return nil, false, err
+		}
+		// Undefined: an unknown flow, or policies older than the
+		// candidates rule; the list itself says which.
+		if c, ok := v.(*ast.Array); defined && ok {
+			if parts, err = split(c, e.listWorkers, e.minPerPart); err != nil {
+				return nil, false, fmt.Errorf("%s: %w", q.candidates, err)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return e.evalValue(ctx, q.path, input, at)
+	}
+	answers := make([]ast.Value, len(parts))
+	errs := make([]error, len(parts))
+	undefined := make([]bool, len(parts))
+	var wg sync.WaitGroup
+	for i, part := range parts {
+		in := maps.Clone(input)
+		in[q.subset] = part
+		wg.Go(func() {
+			var defined bool
+			answers[i], defined, errs[i] = e.evalValue(ctx, q.path, in, at)
+			undefined[i] = !defined
+		})
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, false, err
+	}
+	var joined []*ast.Term
+	for i, a := range answers {
+		arr, ok := a.(*ast.Array)
+		if undefined[i] || !ok { // the same rule, a part of the same candidates: never expected
+			return nil, false, fmt.Errorf("%s: a part of the list is %T, not a list", q.path, a)
+		}
+		for j := range arr.Len() {
+			joined = append(joined, arr.Elem(j))
+		}
+	}
+	return ast.NewArray(joined...), true, nil
+}
+
+// split cuts the candidates (names) into at most workers contiguous parts
+// of at least minPerPart each; none when one part would do.
+func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
+	n := min(workers, c.Len()/minPerPart)
+	if n < 2 {
+		return nil, nil
+	}
+	parts := make([][]any, n)
+	for i := range n {
+		lo, hi := i*c.Len()/n, (i+1)*c.Len()/n
+		parts[i] = make([]any, 0, hi-lo)
+		for j := lo; j < hi; j++ {
+			name, ok := c.Elem(j).Value.(ast.String)
+			if !ok {
+				return nil, fmt.Errorf("candidate %v is not a name", c.Elem(j))
+			}
+			parts[i] = append(parts[i], string(name))
+		}
+	}
+	return parts, nil
+}
+
+// evalValue evaluates a data path to OPA's value, without OPA's Go maps
+// in between (which encoding/json would then sort key by key).
+func (e *Engine) evalValue(ctx context.Context, path string, input map[string]any, opts ...rego.EvalOption) (ast.Value, bool, error) {
+	v, defined, err := e.evalPath(ctx, path, input, append(opts, rego.EvalGenerateJSON(opaValue))...)
+	if err != nil || !defined {
+		return nil, defined, err
+	}
+	av, ok := v.(ast.Value)
+	if !ok {
+		return nil, true, fmt.Errorf("%s: the answer is %T, not an OPA value", path, v)
+	}
+	return av, true, nil
+}
+
+func anys(xs []string) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
 }
 
 // Paginate cuts one page from a list sorted by key: at most p.Limit

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -113,10 +114,16 @@ func TestUseAgreesWithTheRunPlan(t *testing.T) {
 // TestListsAgreeWithDecide: over generated worlds, who-can lists a
 // principal, and what-can lists a flow and action, exactly when a decision
 // allows the same query: for every action, every reference, every
-// principal and team of the world.
+// principal and team of the world. The lists are asked in one query and
+// split into parts of one or two candidates asked in parallel: both give
+// the same lists.
 func TestListsAgreeWithDecide(t *testing.T) {
 	ctx := context.Background()
-	eng, err := engine.New(ctx, engine.WithDecisionCache(0))
+	eng, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	split, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(4), engine.WithMinPerPart(1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,8 +136,10 @@ func TestListsAgreeWithDecide(t *testing.T) {
 		if n%3 == 0 {
 			w.RoleAssignments = append(w.RoleAssignments, document.RoleAssignment{Kind: document.KindRoleAssignment, ID: "ra-t", Environment: "env", Principal: "team:t", Roles: []string{"System Administrator"}})
 		}
-		if err := eng.SetWorld(ctx, w); err != nil {
-			t.Fatal(err)
+		for _, e := range []*engine.Engine{eng, split} {
+			if err := e.SetWorld(ctx, w); err != nil {
+				t.Fatal(err)
+			}
 		}
 		principals := append(append([]document.Principal{}, people...), "team:t")
 		whatCan := map[document.Principal]map[string]bool{}
@@ -138,6 +147,9 @@ func TestListsAgreeWithDecide(t *testing.T) {
 			flows, err := eng.ListFlows(ctx, document.FlowsQuery{Principal: p})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if parts, err := split.ListFlows(ctx, document.FlowsQuery{Principal: p}); err != nil || !reflect.DeepEqual(parts, flows) {
+				t.Fatalf("world %d: what-can %s in parts: %v %+v, in one query: %+v", n, p, err, parts, flows)
 			}
 			whatCan[p] = map[string]bool{}
 			for _, f := range flows {
@@ -166,6 +178,9 @@ func TestListsAgreeWithDecide(t *testing.T) {
 					listed, err := eng.ListPrincipals(ctx, q)
 					if err != nil {
 						t.Fatal(err)
+					}
+					if parts, err := split.ListPrincipals(ctx, q); err != nil || !reflect.DeepEqual(parts, listed) {
+						t.Fatalf("world %d: who-can %+v in parts: %v %+v, in one query: %+v", n, q, err, parts, listed)
 					}
 					whoCan := map[document.Principal]bool{}
 					for _, l := range listed {

@@ -68,6 +68,9 @@ type PrincipalsQuery struct {
 	Flow      string `json:"flow" jsonschema:"minLength=1,pattern=^(\\S(.*\\S)?)?$"`
 	Mode      string `json:"mode,omitempty" jsonschema:"enum=console,enum=attended,enum=unattended"`
 	Reference string `json:"reference,omitempty" jsonschema:"minLength=1"`
+	// Principals, when given, are the only principals considered: "which
+	// of these may". The engine also uses it to split a long list.
+	Principals []Principal `json:"principals,omitempty" jsonschema:"minItems=1,maxItems=10000"`
 	Page
 }
 
@@ -79,6 +82,9 @@ func (PrincipalsQuery) JSONSchemaExtend(s *jsonschema.Schema) { s.AllOf = action
 type FlowsQuery struct {
 	Principal Principal `json:"principal"`
 	Actions   []string  `json:"actions,omitempty" jsonschema:"uniqueItems=true,enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
+	// Flows, when given, are the only flows considered: "which of these
+	// flows may". The engine also uses it to split a long list.
+	Flows []string `json:"flows,omitempty" jsonschema:"minItems=1,maxItems=10000"`
 	Page
 }
 

@@ -20,11 +20,13 @@ import data.padlock.roles
 #   For the principal of the input, every flow on which some asked action is
 #   allowed, sorted by id: the flow, the principal's role, and each allowed
 #   action (per reference for embed, unembed and use; with the connection
-#   plan for run and invoke).
+#   plan for run and invoke). Where the input names flows, only those are
+#   considered (the engine splits a long list into such queries and asks
+#   them in parallel).
 # schemas:
 #   - input: schema.listflows
 flows := [entry |
-	some id in sort(_flow_candidates)
+	some id in _considered_flows
 	flow := data.world.flows[id]
 	role := roles.role(flow, p)
 	role != "none"
@@ -36,6 +38,27 @@ flows := [entry |
 _all_actions := ["run", "invoke", "edit", "share", "delete", "embed", "unembed", "use"]
 
 _asked := object.get(input, "actions", _all_actions)
+
+# METADATA
+# title: Considered flows
+# description: |
+#   Which flows a what-can query considers, sorted: the flows it names, or
+#   the principal's candidates. Naming a flow that is not a candidate adds
+#   nothing: the principal holds no role on it.
+# schemas:
+#   - input: schema.listflows
+_considered_flows := sort({id | some id in input.flows}) if {
+	input.flows
+} else := flow_candidates
+
+# METADATA
+# title: Flow candidates
+# description: |
+#   The flows the input's principal might hold a role on, sorted, from the
+#   indexes: the flows a what-can query without names considers.
+# schemas:
+#   - input: schema.listflows
+flow_candidates := sort(_flow_candidates)
 
 _flow_candidates contains id if some id, _ in data.world.ownedBy[principal]
 

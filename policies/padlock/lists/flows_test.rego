@@ -22,3 +22,15 @@ test_what_can_a_stranger if {
 	r := lists.flows with input as {"principal": "user:x"} with data.world as world with data.padlock.config as config
 	r == []
 }
+
+test_flow_candidates_are_sorted if {
+	w := object.union(world, {"flows": object.union(world.flows, {"e": object.union(world.flows.f, {"id": "e"})}), "ownedBy": {"user:o": {"f": true, "e": true}}})
+	c := lists.flow_candidates with input as {"principal": "user:o"} with data.world as w with data.padlock.config as config
+	c == ["e", "f"]
+}
+
+test_what_can_among_named_flows if {
+	w := object.union(world, {"flows": object.union(world.flows, {"e": object.union(world.flows.f, {"id": "e"})}), "ownedBy": {"user:o": {"f": true, "e": true}}})
+	r := lists.flows with input as {"principal": "user:o", "flows": ["f", "nope", "f"]} with data.world as w with data.padlock.config as config
+	[f.flow | some f in r] == ["f"]
+}

@@ -18,11 +18,13 @@ import data.padlock.roles
 #   For the flow and action of the input, every principal allowed, sorted:
 #   principal, role, how they hold it, and for run and invoke the connection
 #   each reference would use. Teams are listed themselves and expanded to
-#   their members. Undefined for an unknown flow.
+#   their members. Where the input names principals, only those are
+#   considered (the engine splits a long list into such queries and asks
+#   them in parallel). Undefined for an unknown flow.
 # schemas:
 #   - input: schema.listprincipals
 principals := [entry |
-	some principal in sort(candidates(flow))
+	some principal in _considered
 	role := roles.role(flow, principal)
 	not reasons.denied(input.action, flow, principal, role, name)
 	entry := _listed(flow, principal, role)
@@ -30,6 +32,27 @@ principals := [entry |
 	flow := data.world.flows[input.flow]
 	name := object.get(input, "reference", "")
 }
+
+# METADATA
+# title: Considered principals
+# description: |
+#   Who a who-can query considers, sorted: the principals it names, or the
+#   flow's candidates. Naming someone who is not a candidate adds nobody:
+#   they hold no role on the flow, and the decision denies them.
+# schemas:
+#   - input: schema.listprincipals
+_considered := sort({principals.canonical(p) | some p in input.principals}) if {
+	input.principals
+} else := principal_candidates
+
+# METADATA
+# title: Principal candidates
+# description: |
+#   The candidates of the input's flow, sorted: the principals a who-can
+#   query without names considers.
+# schemas:
+#   - input: schema.listprincipals
+principal_candidates := sort(candidates(data.world.flows[input.flow]))
 
 # METADATA
 # title: Candidates

@@ -21,3 +21,28 @@ test_who_can_embed_is_the_reference_owner if {
 test_unknown_flow_is_undefined if {
 	not lists.principals with input as {"action": "run", "flow": "nope", "mode": "console"} with data.world as world with data.padlock.config as config
 }
+
+test_principal_candidates_are_sorted if {
+	c := lists.principal_candidates with input as {"action": "run", "flow": "f", "mode": "console"} with data.world as world with data.padlock.config as config
+	c == ["team:admins", "team:t", "user:a", "user:m", "user:o", "user:u"]
+}
+
+test_who_can_among_named_principals if {
+	r := lists.principals with input as {"action": "run", "flow": "f", "mode": "console", "principals": ["u", "user:x", "team:t", "user:u"]}
+		with data.world as world
+		with data.padlock.config as config
+
+	# a bare name is a user: listed canonical, sorted and once; a stranger is not allowed
+	[p.principal | some p in r] == ["team:t", "user:u"]
+}
+
+test_who_can_in_parts_is_who_can if {
+	all := lists.principals with input as {"action": "run", "flow": "f", "mode": "console"} with data.world as world with data.padlock.config as config
+	first := lists.principals with input as {"action": "run", "flow": "f", "mode": "console", "principals": ["team:admins", "team:t", "user:a"]}
+		with data.world as world
+		with data.padlock.config as config
+	rest := lists.principals with input as {"action": "run", "flow": "f", "mode": "console", "principals": ["user:m", "user:o", "user:u"]}
+		with data.world as world
+		with data.padlock.config as config
+	array.concat(first, rest) == all
+}
