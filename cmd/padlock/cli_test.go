@@ -297,12 +297,16 @@ func TestWhoCanAndWhatCan(t *testing.T) {
 			wantOut: []string{"who can invoke flow-invoice-sync: 0 principals"}},
 		{name: "who can embed: the reference's owner", args: []string{"who-can", "-d", w, "embed", "flow-invoice-sync", "--reference", "nw_sharepoint", "--format", "json"}, wantCode: 0,
 			wantOut: []string{`"principal": "user:alice@northwind.example"`}, denyOut: []string{"bob"}},
+		{name: "who can, among some", args: []string{"who-can", "-d", w, "run", "flow-invoice-sync", "--principal", "Frank@Northwind.example", "--principal", "user:nobody@northwind.example"}, wantCode: 0,
+			wantOut: []string{"who can run flow-invoice-sync: 1 principal", "user:frank@northwind.example"}, denyOut: []string{"dave", "nobody"}},
 		{name: "who can: an unknown flow", args: []string{"who-can", "-d", w, "edit", "nope"}, wantCode: 2, wantErr: []string{"no desktop flow"}},
 		{name: "who can: invoke needs a mode", args: []string{"who-can", "-d", w, "invoke", "flow-invoice-sync"}, wantCode: 2, wantErr: []string{"missing properties: 'mode'"}},
 		{name: "what can a run-only user", args: []string{"what-can", "-d", w, "Frank@Northwind.example"}, wantCode: 0,
 			wantOut: []string{"3 flows", "flow-desktop-cleanup (Desktop cleanup, northwind-prod) as user", "run: nw_outlook: byoc conn-frank-outlook (1 candidate)"}},
 		{name: "what can, some actions", args: []string{"what-can", "-d", w, "user:bob@northwind.example", "--action", "embed", "--action", "unembed"}, wantCode: 0,
 			wantOut: []string{"flow-vendor-onboarding", "embed nw_dataverse"}, denyOut: []string{"flow-invoice-sync"}},
+		{name: "what can, among some flows", args: []string{"what-can", "-d", w, "Frank@Northwind.example", "--flow", "flow-desktop-cleanup", "--flow", "nope"}, wantCode: 0,
+			wantOut: []string{"1 flow", "flow-desktop-cleanup"}, denyOut: []string{"flow-invoice-sync"}},
 		{name: "what can: a malformed principal", args: []string{"what-can", "-d", w, "frank"}, wantCode: 2, wantErr: []string{"at /principal"}},
 	})
 }

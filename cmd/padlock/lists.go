@@ -21,8 +21,9 @@ func whoCanCommand() *cli.Command {
 		Description: `who-can lists every principal a decision would allow ACTION on FLOW, with
 their role, how they hold it (owner, share, team, security role), and for
 run and invoke the connection each reference would use. Teams are listed
-and expanded to their members. The rules are padlock.lists, which ask the
-decision's own reason functions. Exit 0 with the list (empty included), 2
+and expanded to their members; --principal narrows the list to the ones
+named. The rules are padlock.lists, which ask the decision's own reason
+functions. Exit 0 with the list (empty included), 2
 when the documents or the query are unusable or the flow is unknown.
 
 Example:
@@ -32,6 +33,7 @@ Example:
 			docsFlag(),
 			&cli.StringFlag{Name: "mode", Usage: "console for run (the default), attended or unattended for invoke"},
 			&cli.StringFlag{Name: "reference", Usage: "the reference's logical name, for embed, unembed and use"},
+			&cli.StringSliceFlag{Name: "principal", Usage: "only this principal (repeat for more): which of these may"},
 			formatFlag("text"),
 			policiesFlag(),
 			quietFlag(),
@@ -48,6 +50,9 @@ Example:
 			}
 			if r := c.String("reference"); r != "" {
 				q["reference"] = r
+			}
+			if ps := c.StringSlice("principal"); len(ps) > 0 {
+				q["principals"] = ps
 			}
 			format, err := formatOf(c)
 			if err != nil {
@@ -81,7 +86,7 @@ func whatCanCommand() *cli.Command {
 		Description: `what-can lists every flow on which a decision would allow PRINCIPAL an
 action, with their role and each allowed action (per reference for embed,
 unembed and use; with the connection plan for run and invoke). --action
-narrows the actions asked about. Exit 0 with the list, 2 when the documents
+narrows the actions asked about, --flow the flows. Exit 0 with the list, 2 when the documents
 or the principal are unusable.
 
 Example:
@@ -90,6 +95,7 @@ Example:
 		Flags: []cli.Flag{
 			docsFlag(),
 			&cli.StringSliceFlag{Name: "action", Usage: "only this action (repeat for more)"},
+			&cli.StringSliceFlag{Name: "flow", Usage: "only this flow (repeat for more): which of these flows"},
 			formatFlag("text"),
 			policiesFlag(),
 			quietFlag(),
@@ -101,6 +107,9 @@ Example:
 			q := map[string]any{"principal": c.Args().First()}
 			if acts := c.StringSlice("action"); len(acts) > 0 {
 				q["actions"] = acts
+			}
+			if flows := c.StringSlice("flow"); len(flows) > 0 {
+				q["flows"] = flows
 			}
 			format, err := formatOf(c)
 			if err != nil {

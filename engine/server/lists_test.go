@@ -34,6 +34,8 @@ func TestListEndpoints(t *testing.T) {
 		in               string
 	}{
 		{"what-can", "/v1/lists/flows", `{"principal":"Frank@northwind.example","actions":["run"]}`, true, 200, `"flow":"flow-invoice-sync"`},
+		{"who-can among some", "/v1/lists/principals", `{"action":"run","flow":"flow-invoice-sync","mode":"console","principals":["Frank@northwind.example","team:nobody"]}`, true, 200, `"principal":"user:frank@northwind.example","role":"user","via":["share"]}]`},
+		{"naming no one is not a list", "/v1/lists/principals", `{"action":"run","flow":"flow-invoice-sync","mode":"console","principals":[]}`, true, 400, `"pointer":"/principals"`},
 		{"the same auth", "/v1/lists/flows", `{"principal":"user:frank@northwind.example"}`, false, 401, ""},
 		{"validated by its schema", "/v1/lists/principals", `{"action":"invoke","flow":"flow-invoice-sync"}`, true, 400, `missing properties: 'mode'`},
 		{"a malformed principal", "/v1/lists/flows", `{"principal":"frank"}`, true, 400, `"pointer":"/principal"`},
