@@ -25,11 +25,11 @@ const maxForgotten = 1 << 12
 // shared: read-only.
 type worldCaches struct {
 	decisions *decisionCache
-	lists     *cache[string, []byte]
+	lists     *cache[string, any] // a list's decoded answer ([]ListedPrincipal, []ListedFlow)
 }
 
 func newWorldCaches(size int) *worldCaches {
-	return &worldCaches{decisions: newDecisionCache(size), lists: newCache[string, []byte](min(size, listCacheSize))}
+	return &worldCaches{decisions: newDecisionCache(size), lists: newCache[string, any](min(size, listCacheSize))}
 }
 
 // decisionCache remembers decisions by flow, so that a write of one flow's

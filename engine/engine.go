@@ -253,7 +253,7 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	v := e.version.Add(1)
 	caches := e.cache.Load()
 	caches.decisions.forget(v, p.Everyone, p.Flows)
-	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, []byte](min(e.cacheSize, listCacheSize))})
+	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
 	return nil
 }
 

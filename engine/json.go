@@ -1,116 +1,137 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
+	"reflect"
 	"strconv"
-	"unicode/utf8"
+	"strings"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 )
 
 // opaValue keeps a result as OPA's value (rego.EvalGenerateJSON), for a
-// caller that encodes it itself.
+// caller that decodes it itself.
 func opaValue(t *ast.Term, _ *rego.EvalContext) (any, error) { return t.Value, nil }
 
-// appendJSON appends the JSON of an OPA value: objects in OPA's key order
-// (keys must be strings, as JSON's are), sets as arrays in sorted order.
-// It decodes as encoding/json's encoding of OPA's Go form of the value
-// does, without building that form.
-func appendJSON(dst []byte, v ast.Value) ([]byte, error) {
-	switch v := v.(type) {
-	case ast.Null:
-		return append(dst, "null"...), nil
-	case ast.Boolean:
-		return strconv.AppendBool(dst, bool(v)), nil
-	case ast.Number:
-		return append(dst, v...), nil
-	case ast.String:
-		return appendJSONString(dst, string(v)), nil
-	case *ast.Array:
-		dst = append(dst, '[')
-		for i := range v.Len() {
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			var err error
-			if dst, err = appendJSON(dst, v.Elem(i).Value); err != nil {
-				return nil, err
-			}
-		}
-		return append(dst, ']'), nil
-	case ast.Set:
-		return appendJSON(dst, v.Sorted())
-	case ast.Object:
-		dst = append(dst, '{')
-		var err error
-		i := 0
-		v.Foreach(func(k, val *ast.Term) {
-			if err != nil {
-				return
-			}
-			key, ok := k.Value.(ast.String)
-			if !ok {
-				err = fmt.Errorf("object key %v is not a string", k)
-				return
-			}
-			if i > 0 {
-				dst = append(dst, ',')
-			}
-			i++
-			dst = appendJSONString(dst, string(key))
-			dst = append(dst, ':')
-			dst, err = appendJSON(dst, val.Value)
-		})
-		if err != nil {
-			return nil, err
-		}
-		return append(dst, '}'), nil
-	default:
-		return nil, fmt.Errorf("%v is not JSON", v)
+// decodeAST stores an OPA value in the value out points to, as
+// encoding/json stores the JSON of the value's Go form: objects into
+// structs by their fields' json names (keys without a field are skipped,
+// fields without a key keep their zero value), arrays and sets (sorted)
+// into slices, null into nil pointers and slices. A value of another type
+// than its field's is an error naming where it is. It is what the lists
+// did by way of JSON text, without writing and parsing it.
+func decodeAST(v ast.Value, out any) error {
+	p := reflect.ValueOf(out)
+	if p.Kind() != reflect.Pointer || p.IsNil() {
+		return fmt.Errorf("decode into %T: not a pointer", out)
 	}
+	return decodeValue(v, p.Elem(), "")
 }
 
-// appendJSONString quotes s as encoding/json does, leaving <, >, & and
-// U+2028/9 as they are (valid JSON, and read back the same).
-func appendJSONString(dst []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	dst = append(dst, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c >= 0x20 && c != '"' && c != '\\' && c < utf8.RuneSelf {
-			i++
-			continue
+func decodeValue(v ast.Value, dst reflect.Value, at string) error {
+	if _, null := v.(ast.Null); null {
+		switch dst.Kind() {
+		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
+			dst.SetZero()
 		}
-		if c >= utf8.RuneSelf {
-			r, size := utf8.DecodeRuneInString(s[i:])
-			if r == utf8.RuneError && size == 1 { // invalid UTF-8, as encoding/json writes it
-				dst = append(dst, s[start:i]...)
-				dst = append(dst, `\ufffd`...)
-				i++
-				start = i
+		return nil // as encoding/json: null leaves anything else alone
+	}
+	if s, ok := v.(ast.Set); ok {
+		v = s.Sorted()
+	}
+	mismatch := func() error {
+		return fmt.Errorf("at %q: %s is not a %s", at+"/", ast.ValueName(v), dst.Type())
+	}
+	switch dst.Kind() {
+	case reflect.Pointer:
+		p := reflect.New(dst.Type().Elem())
+		if err := decodeValue(v, p.Elem(), at); err != nil {
+			return err
+		}
+		dst.Set(p)
+	case reflect.Interface: // rare: by way of JSON, for encoding/json's numbers
+		goForm, err := ast.JSON(v)
+		if err != nil {
+			return fmt.Errorf("at %q: %w", at+"/", err)
+		}
+		b, err := json.Marshal(goForm)
+		if err == nil {
+			err = json.Unmarshal(b, dst.Addr().Interface())
+		}
+		if err != nil {
+			return fmt.Errorf("at %q: %w", at+"/", err)
+		}
+	case reflect.String:
+		s, ok := v.(ast.String)
+		if !ok {
+			return mismatch()
+		}
+		dst.SetString(string(s))
+	case reflect.Bool:
+		b, ok := v.(ast.Boolean)
+		if !ok {
+			return mismatch()
+		}
+		dst.SetBool(bool(b))
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		n, ok := v.(ast.Number)
+		if !ok {
+			return mismatch()
+		}
+		i, err := strconv.ParseInt(string(n), 10, 64)
+		if err != nil || dst.OverflowInt(i) {
+			return mismatch()
+		}
+		dst.SetInt(i)
+	case reflect.Float64:
+		n, ok := v.(ast.Number)
+		if !ok {
+			return mismatch()
+		}
+		f, err := json.Number(n).Float64()
+		if err != nil {
+			return mismatch()
+		}
+		dst.SetFloat(f)
+	case reflect.Slice:
+		a, ok := v.(*ast.Array)
+		if !ok {
+			return mismatch()
+		}
+		s := reflect.MakeSlice(dst.Type(), a.Len(), a.Len())
+		for i := range a.Len() {
+			if err := decodeValue(a.Elem(i).Value, s.Index(i), at+"/"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+		dst.Set(s)
+	case reflect.Struct:
+		o, ok := v.(ast.Object)
+		if !ok {
+			return mismatch()
+		}
+		t := dst.Type()
+		for i := range t.NumField() {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if !f.IsExported() || name == "-" {
 				continue
 			}
-			i += size
-			continue
+			if name == "" {
+				name = f.Name
+			}
+			val := o.Get(ast.StringTerm(name))
+			if val == nil {
+				continue
+			}
+			if err := decodeValue(val.Value, dst.Field(i), at+"/"+name); err != nil {
+				return err
+			}
 		}
-		dst = append(dst, s[start:i]...)
-		switch c {
-		case '"', '\\':
-			dst = append(dst, '\\', c)
-		case '\n':
-			dst = append(dst, '\\', 'n')
-		case '\r':
-			dst = append(dst, '\\', 'r')
-		case '\t':
-			dst = append(dst, '\\', 't')
-		default:
-			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		}
-		i++
-		start = i
+	default:
+		return fmt.Errorf("at %q: cannot decode into a %s", at+"/", dst.Type())
 	}
-	dst = append(dst, s[start:]...)
-	return append(dst, '"')
+	return nil
 }

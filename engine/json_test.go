@@ -3,66 +3,72 @@ package engine
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 )
 
-// TestAppendJSONDecodesAsOPAsGoForm checks that the lists' encoder of OPA
-// values reads back as encoding/json's encoding of the value's Go form,
-// which is what the lists decoded before.
-func TestAppendJSONDecodesAsOPAsGoForm(t *testing.T) {
-	for _, src := range []string{
-		`null`, `true`, `false`, `0`, `-1.5e3`, `12345678901234567890`,
-		`""`, `"plain"`, `"quote \" backslash \\ slash /"`, `"tab\tnewline\ncr\rbell\u0007"`,
-		`"unicode é 漢字 \u2028 <>&"`,
-		`[]`, `[1, "a", null, [true]]`, `{}`, `{"b": 1, "a": {"c": [1, 2]}}`,
-		`{"z", "a", "m"}`, `[{"principal": "user:a@x", "via": {"share", "owner"}, "connections": [{"selected": null, "candidates": []}]}]`,
+// TestDecodeASTAsEncodingJSON checks that the lists' decoder of OPA values
+// gives what encoding/json gives from the JSON of the value's Go form,
+// which is what the lists decoded before, into each type a list holds.
+func TestDecodeASTAsEncodingJSON(t *testing.T) {
+	for _, tt := range []struct {
+		src  string
+		into func() any // a pointer to a fresh value
+	}{
+		{`[{"principal": "user:a@x", "role": "user", "via": {"share", "owner"}, "connections": [{"reference": "r", "connector": "c", "source": "byoc", "selected": null, "candidates": []}]}]`, func() any { return new([]ListedPrincipal) }},
+		{`[{"principal": "team:t", "role": "co-owner", "via": ["team:t"], "unknown": {"skipped": [1]}}]`, func() any { return new([]ListedPrincipal) }},
+		{`[{"connections": [{"source": "own", "selected": "conn-1", "candidates": ["a", "b"]}], "principal": "p", "role": "owner", "via": []}]`, func() any { return new([]ListedPrincipal) }},
+		{`[]`, func() any { return new([]ListedPrincipal) }},
+		{`null`, func() any { return new([]ListedFlow) }},
+		{`[{"flow": "f", "name": "quote \" é 漢字 \u2028", "environment": "e", "role": "user", "actions": [{"action": "run", "connections": []}, {"action": "use", "reference": "r"}]}]`, func() any { return new([]ListedFlow) }},
+		{`{"n": 3, "x": -1.5e3, "ok": true, "any": {"a": [1, "b", null]}, "p": null}`, func() any {
+			return new(struct {
+				N   int     `json:"n"`
+				X   float64 `json:"x"`
+				OK  bool    `json:"ok"`
+				Any any     `json:"any"`
+				P   *string `json:"p"`
+			})
+		}},
 	} {
-		v, err := ast.ParseTerm(src)
+		v, err := ast.ParseTerm(tt.src)
 		if err != nil {
-			t.Fatalf("%s: %v", src, err)
+			t.Fatalf("%s: %v", tt.src, err)
 		}
-		got, err := appendJSON(nil, v.Value)
-		if err != nil {
-			t.Fatalf("%s: %v", src, err)
+		got := tt.into()
+		if err := decodeAST(v.Value, got); err != nil {
+			t.Fatalf("%s: %v", tt.src, err)
 		}
 		goForm, err := ast.JSON(v.Value)
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, _ := json.Marshal(goForm)
-		var a, b any
-		if err := json.Unmarshal(got, &a); err != nil {
-			t.Fatalf("%s: %s is not JSON: %v", src, got, err)
+		b, _ := json.Marshal(goForm)
+		want := tt.into()
+		if err := json.Unmarshal(b, want); err != nil {
+			t.Fatal(err)
 		}
-		_ = json.Unmarshal(want, &b)
-		if !reflect.DeepEqual(a, b) {
-			t.Errorf("%s: got %s, want %s", src, got, want)
-		}
-	}
-	for _, src := range []string{`{1: "a"}`, `{[1]: 2}`} {
-		v := ast.MustParseTerm(src)
-		if _, err := appendJSON(nil, v.Value); err == nil {
-			t.Errorf("%s: no error for a key JSON cannot have", src)
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s:\n got %#v\nwant %#v", tt.src, got, want)
 		}
 	}
 }
 
-func FuzzAppendJSONString(f *testing.F) {
-	for _, s := range []string{"", "a", "\"\\", "\x00\x1f", "é", "\xff\xfe", "\u2028"} {
-		f.Add(s)
+// TestDecodeASTRefusesAnotherShape: an answer of the wrong shape is an
+// error that says where, never a zero value that reads as "nobody".
+func TestDecodeASTRefusesAnotherShape(t *testing.T) {
+	for _, tt := range []struct{ src, where string }{
+		{`{"principal": "p"}`, `at "/"`},
+		{`[{"principal": 1}]`, `at "/0/principal/"`},
+		{`[{"principal": "p", "via": "owner"}]`, `at "/0/via/"`},
+		{`[{"principal": "p", "connections": [{"candidates": [true]}]}]`, `at "/0/connections/0/candidates/0/"`},
+	} {
+		var out []ListedPrincipal
+		err := decodeAST(ast.MustParseTerm(tt.src).Value, &out)
+		if err == nil || !strings.Contains(err.Error(), tt.where) {
+			t.Errorf("%s: %v, want an error %s", tt.src, err, tt.where)
+		}
 	}
-	f.Fuzz(func(t *testing.T, s string) {
-		got := appendJSONString(nil, s)
-		want, _ := json.Marshal(s)
-		var a, b string
-		if err := json.Unmarshal(got, &a); err != nil {
-			t.Fatalf("%q: %s is not JSON: %v", s, got, err)
-		}
-		_ = json.Unmarshal(want, &b)
-		if a != b {
-			t.Fatalf("%q: reads back %q, encoding/json's %q", s, a, b)
-		}
-	})
 }

@@ -78,8 +78,7 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 		}
 		in[whoCan.subset] = names
 	}
-	var out []ListedPrincipal
-	defined, err := e.evalInto(ctx, whoCan, in, &out)
+	out, defined, err := listOf[ListedPrincipal](ctx, e, whoCan, in)
 	if err != nil || defined {
 		return out, err
 	}
@@ -101,8 +100,7 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 	if len(q.Flows) > 0 {
 		in[whatCan.subset] = anys(q.Flows)
 	}
-	var out []ListedFlow
-	defined, err := e.evalInto(ctx, whatCan, in, &out)
+	out, defined, err := listOf[ListedFlow](ctx, e, whatCan, in)
 	if err != nil {
 		return nil, err
 	}
@@ -115,32 +113,30 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 	return out, nil
 }
 
-// evalInto evaluates a list and decodes its value into out. Answers are
-// remembered for the world (a list is a pure function of the query, the
-// world and the policies), so that a page of a long list, or the same
-// question again, costs no evaluation.
-func (e *Engine) evalInto(ctx context.Context, q listQuery, input map[string]any, out any) (bool, error) {
+// listOf evaluates a list. Answers are remembered for the world (a list
+// is a pure function of the query, the world and the policies), so that a
+// page of a long list, or the same question again, costs no evaluation;
+// the caller gets its own slice of the shared answer.
+func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string]any) ([]T, bool, error) {
 	key, err := json.Marshal(input) // map keys sorted: one key per query
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	caches := e.cache.Load()
 	k := q.path + "\x00" + string(key)
-	b, cached := caches.lists.get(k)
-	if !cached {
-		v, defined, err := e.evalList(ctx, q, input)
-		if err != nil || !defined {
-			return defined, err
-		}
-		if b, err = appendJSON(nil, v); err != nil {
-			return true, fmt.Errorf("%s: %w", q.path, err)
-		}
-		caches.lists.put(k, b)
+	if l, cached := caches.lists.get(k); cached {
+		return slices.Clone(l.([]T)), true, nil
 	}
-	if err := json.Unmarshal(b, out); err != nil {
-		return true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", q.path, err)
+	v, defined, err := e.evalList(ctx, q, input)
+	if err != nil || !defined {
+		return nil, defined, err
 	}
-	return true, nil
+	var out []T
+	if err := decodeAST(v, &out); err != nil {
+		return nil, true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", q.path, err)
+	}
+	caches.lists.put(k, out)
+	return slices.Clone(out), true, nil
 }
 
 // defaultMinPerPart is the fewest candidates worth a query of their own: a
