@@ -51,15 +51,15 @@ type ListedAction struct {
 // ErrUnknownFlow is a who-can query about a flow no document has.
 var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
 
-// The list queries' candidates (sorted) and the input key that restricts a
-// list to some of them: a long list is split into such queries.
+// The list queries, what each considers (sorted), and the input key that
+// names what a query considers: a long list is split into such queries.
 var (
-	whoCan  = listQuery{path: PrincipalsPath, candidates: "padlock/lists/principal_candidates", subset: "principals"}
-	whatCan = listQuery{path: FlowsPath, candidates: "padlock/lists/flow_candidates", subset: "flows"}
+	whoCan  = listQuery{path: PrincipalsPath, considered: "padlock/lists/considered_principals", names: "principals"}
+	whatCan = listQuery{path: FlowsPath, considered: "padlock/lists/considered_flows", names: "flows"}
 )
 
 // listQuery names a list's documents; it is never changed.
-type listQuery struct{ path, candidates, subset string }
+type listQuery struct{ path, considered, names string }
 
 // ListPrincipals answers who may do the query's action on its flow, from
 // the policies' padlock.lists (the decision's own reason functions).
@@ -76,7 +76,7 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 		for i, p := range q.Principals {
 			names[i] = string(p)
 		}
-		in[whoCan.subset] = names
+		in[whoCan.names] = names
 	}
 	out, defined, err := listOf[ListedPrincipal](ctx, e, whoCan, in)
 	if err != nil || defined {
@@ -98,7 +98,7 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 		in["actions"] = anys(q.Actions)
 	}
 	if len(q.Flows) > 0 {
-		in[whatCan.subset] = anys(q.Flows)
+		in[whatCan.names] = anys(q.Flows)
 	}
 	out, defined, err := listOf[ListedFlow](ctx, e, whatCan, in)
 	if err != nil {
@@ -143,12 +143,12 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 // query costs about what a few principals or a flow do.
 const defaultMinPerPart = 4
 
-// evalList evaluates a list on one snapshot of the world. A list that does
-// not name its candidates is split, as OpenFGA's ListObjects checks its
-// candidates concurrently: the candidates are asked first, then contiguous
-// runs of them are asked in parallel (each a query that names them, on the
-// same store transaction), and the answers are joined in order. Every part
-// is the same rule over the same world, so the joined list is the list.
+// evalList evaluates a list on one snapshot of the world, split as
+// OpenFGA's ListObjects checks its candidates concurrently: what the list
+// considers is asked first (sorted), then contiguous runs of it are asked
+// in parallel (each a query that names them, on the same store
+// transaction), and the answers are joined in order. Every part is the same
+// rule over the same world, so the joined list is the list.
 func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any) (ast.Value, bool, error) {
 	txn, err := e.store.NewTransaction(ctx)
 	if err != nil {
@@ -157,16 +157,16 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	defer e.store.Abort(ctx, txn)
 	at := rego.EvalTransaction(txn)
 	var parts [][]any
-	if _, named := input[q.subset]; !named && e.listWorkers > 1 {
-		v, defined, err := e.evalValue(ctx, q.candidates, input, at)
+	if e.listWorkers > 1 {
+		v, defined, err := e.evalValue(ctx, q.considered, input, at)
 		if err != nil {
 			return nil, false, err
 		}
-		// Undefined: an unknown flow, or policies older than the
-		// candidates rule; the list itself says which.
+		// Undefined: an unknown flow, or policies older than the rule;
+		// the list itself says which.
 		if c, ok := v.(*ast.Array); defined && ok {
 			if parts, err = split(c, e.listWorkers, e.minPerPart); err != nil {
-				return nil, false, fmt.Errorf("%s: %w", q.candidates, err)
+				return nil, false, fmt.Errorf("%s: %w", q.considered, err)
 			}
 		}
 	}
@@ -175,26 +175,25 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	}
 	answers := make([]ast.Value, len(parts))
 	errs := make([]error, len(parts))
-	undefined := make([]bool, len(parts))
+	defined := make([]bool, len(parts))
 	var wg sync.WaitGroup
 	for i, part := range parts {
 		in := maps.Clone(input)
-		in[q.subset] = part
-		wg.Go(func() {
-			var defined bool
-			answers[i], defined, errs[i] = e.evalValue(ctx, q.path, in, at)
-			undefined[i] = !defined
-		})
+		in[q.names] = part
+		wg.Go(func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, at) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, false, err
 	}
+	if !slices.Contains(defined, true) { // an unknown flow: the list says so as a whole
+		return nil, false, nil
+	}
 	var joined []*ast.Term
 	for i, a := range answers {
 		arr, ok := a.(*ast.Array)
-		if undefined[i] || !ok { // the same rule, a part of the same candidates: never expected
-			return nil, false, fmt.Errorf("%s: a part of the list is %T, not a list", q.path, a)
+		if !defined[i] || !ok { // the same rule over the same world: never expected
+			return nil, false, fmt.Errorf("%s: part %d of the list is %v, not a list", q.path, i+1, a)
 		}
 		for j := range arr.Len() {
 			joined = append(joined, arr.Elem(j))
@@ -203,8 +202,8 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	return ast.NewArray(joined...), true, nil
 }
 
-// split cuts the candidates (names) into at most workers contiguous parts
-// of at least minPerPart each; none when one part would do.
+// split cuts what a list considers (names) into at most workers
+// contiguous parts of at least minPerPart each; none when one part would do.
 func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
 	n := min(workers, c.Len()/minPerPart)
 	if n < 2 {
@@ -217,7 +216,7 @@ func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
 		for j := lo; j < hi; j++ {
 			name, ok := c.Elem(j).Value.(ast.String)
 			if !ok {
-				return nil, fmt.Errorf("candidate %v is not a name", c.Elem(j))
+				return nil, fmt.Errorf("%v is not a name", c.Elem(j))
 			}
 			parts[i] = append(parts[i], string(name))
 		}

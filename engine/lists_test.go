@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sync"
@@ -90,4 +91,20 @@ func TestASplitListReadsOneWorld(t *testing.T) {
 	}
 	close(stop)
 	wg.Wait()
+}
+
+// TestASplitListOfAnUnknownFlow: naming principals does not hide that the
+// flow is unknown, however the list is split.
+func TestASplitListOfAnUnknownFlow(t *testing.T) {
+	ctx := context.Background()
+	for _, workers := range []int{1, 4} {
+		eng, err := engine.New(ctx, engine.WithListWorkers(workers), engine.WithMinPerPart(1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		q := document.PrincipalsQuery{Action: "run", Flow: "nope", Mode: "console", Principals: []document.Principal{"user:a@x.example", "user:b@x.example", "team:t"}}
+		if l, err := eng.ListPrincipals(ctx, q); !errors.Is(err, engine.ErrUnknownFlow) {
+			t.Errorf("%d workers: %+v, %v; want an unknown flow", workers, l, err)
+		}
+	}
 }

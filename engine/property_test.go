@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -181,6 +182,18 @@ func TestListsAgreeWithDecide(t *testing.T) {
 					}
 					if parts, err := split.ListPrincipals(ctx, q); err != nil || !reflect.DeepEqual(parts, listed) {
 						t.Fatalf("world %d: who-can %+v in parts: %v %+v, in one query: %+v", n, q, err, parts, listed)
+					}
+					// Naming everyone, in another order, users as bare
+					// e-mails in capitals, lists the same.
+					named := q
+					for _, p := range slices.Backward(principals) {
+						if user, ok := strings.CutPrefix(string(p), "user:"); ok {
+							p = document.Principal(strings.ToUpper(user))
+						}
+						named.Principals = append(named.Principals, p)
+					}
+					if among, err := split.ListPrincipals(ctx, named); err != nil || !reflect.DeepEqual(among, listed) {
+						t.Fatalf("world %d: who-can among everyone: %v %+v, without names: %+v", n, err, among, listed)
 					}
 					whoCan := map[document.Principal]bool{}
 					for _, l := range listed {

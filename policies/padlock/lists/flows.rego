@@ -26,7 +26,7 @@ import data.padlock.roles
 # schemas:
 #   - input: schema.listflows
 flows := [entry |
-	some id in _considered_flows
+	some id in considered_flows
 	flow := data.world.flows[id]
 	role := roles.role(flow, p)
 	role != "none"
@@ -42,23 +42,16 @@ _asked := object.get(input, "actions", _all_actions)
 # METADATA
 # title: Considered flows
 # description: |
-#   Which flows a what-can query considers, sorted: the flows it names, or
-#   the principal's candidates. Naming a flow that is not a candidate adds
-#   nothing: the principal holds no role on it.
+#   Which flows a what-can query considers, sorted and each once: the flows
+#   it names, or the flows the principal might hold a role on, from the
+#   indexes. Naming a flow that is not a candidate adds nothing: the
+#   principal holds no role on it. The engine asks it first, to split a
+#   long list into parts that name their flows.
 # schemas:
 #   - input: schema.listflows
-_considered_flows := sort({id | some id in input.flows}) if {
+considered_flows := sort({id | some id in input.flows}) if {
 	input.flows
-} else := flow_candidates
-
-# METADATA
-# title: Flow candidates
-# description: |
-#   The flows the input's principal might hold a role on, sorted, from the
-#   indexes: the flows a what-can query without names considers.
-# schemas:
-#   - input: schema.listflows
-flow_candidates := sort(_flow_candidates)
+} else := sort(_flow_candidates)
 
 _flow_candidates contains id if some id, _ in data.world.ownedBy[principal]
 

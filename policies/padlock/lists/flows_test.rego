@@ -23,9 +23,9 @@ test_what_can_a_stranger if {
 	r == []
 }
 
-test_flow_candidates_are_sorted if {
+test_considered_flows_are_the_sorted_candidates if {
 	w := object.union(world, {"flows": object.union(world.flows, {"e": object.union(world.flows.f, {"id": "e"})}), "ownedBy": {"user:o": {"f": true, "e": true}}})
-	c := lists.flow_candidates with input as {"principal": "user:o"} with data.world as w with data.padlock.config as config
+	c := lists.considered_flows with input as {"principal": "user:o"} with data.world as w with data.padlock.config as config
 	c == ["e", "f"]
 }
 

@@ -24,7 +24,7 @@ import data.padlock.roles
 # schemas:
 #   - input: schema.listprincipals
 principals := [entry |
-	some principal in _considered
+	some principal in considered_principals
 	role := roles.role(flow, principal)
 	not reasons.denied(input.action, flow, principal, role, name)
 	entry := _listed(flow, principal, role)
@@ -36,23 +36,16 @@ principals := [entry |
 # METADATA
 # title: Considered principals
 # description: |
-#   Who a who-can query considers, sorted: the principals it names, or the
-#   flow's candidates. Naming someone who is not a candidate adds nobody:
-#   they hold no role on the flow, and the decision denies them.
+#   Who a who-can query considers, sorted and each once: the principals it
+#   names (canonical), or the flow's candidates. Naming someone who is not a
+#   candidate adds nobody: they hold no role on the flow, and the decision
+#   denies them. The engine asks it first, to split a long list into parts
+#   that name their principals.
 # schemas:
 #   - input: schema.listprincipals
-_considered := sort({principals.canonical(p) | some p in input.principals}) if {
+considered_principals := sort({principals.canonical(p) | some p in input.principals}) if {
 	input.principals
-} else := principal_candidates
-
-# METADATA
-# title: Principal candidates
-# description: |
-#   The candidates of the input's flow, sorted: the principals a who-can
-#   query without names considers.
-# schemas:
-#   - input: schema.listprincipals
-principal_candidates := sort(candidates(data.world.flows[input.flow]))
+} else := sort(candidates(data.world.flows[input.flow]))
 
 # METADATA
 # title: Candidates

@@ -22,8 +22,8 @@ test_unknown_flow_is_undefined if {
 	not lists.principals with input as {"action": "run", "flow": "nope", "mode": "console"} with data.world as world with data.padlock.config as config
 }
 
-test_principal_candidates_are_sorted if {
-	c := lists.principal_candidates with input as {"action": "run", "flow": "f", "mode": "console"} with data.world as world with data.padlock.config as config
+test_considered_principals_are_the_sorted_candidates if {
+	c := lists.considered_principals with input as {"action": "run", "flow": "f", "mode": "console"} with data.world as world with data.padlock.config as config
 	c == ["team:admins", "team:t", "user:a", "user:m", "user:o", "user:u"]
 }
 
