@@ -224,8 +224,8 @@ func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
 	return parts, nil
 }
 
-// evalValue evaluates a data path to OPA's value, without OPA's Go maps
-// in between (which encoding/json would then sort key by key).
+// evalValue evaluates a data path to OPA's value, for decodeAST: without
+// OPA's Go maps in between.
 func (e *Engine) evalValue(ctx context.Context, path string, input map[string]any, opts ...rego.EvalOption) (ast.Value, bool, error) {
 	v, defined, err := e.evalPath(ctx, path, input, append(opts, rego.EvalGenerateJSON(opaValue))...)
 	if err != nil || !defined {
