@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"maps"
+	"slices"
 )
 
 // Write renders the report as one self-contained HTML file: no external
@@ -70,7 +72,8 @@ func compact(d *Data) packed {
 	for _, f := range d.Flows {
 		pf := packedFlow{Flow: f, Cells: make(map[string][]any, len(f.Cells))}
 		pf.Flow.Cells = nil
-		for k, c := range f.Cells {
+		for _, k := range slices.Sorted(maps.Keys(f.Cells)) { // in order: the same world, the same bytes
+			c := f.Cells[k]
 			rem := make([]int, len(c.Remedies))
 			for i, r := range c.Remedies {
 				b, _ := json.Marshal(r)

@@ -78,6 +78,25 @@ func TestReportData(t *testing.T) {
 	}
 }
 
+// TestReportIsTheSameForTheSameWorld: a report is mailed around and
+// compared; the same world writes the same bytes.
+func TestReportIsTheSameForTheSameWorld(t *testing.T) {
+	d := exampleReport(t)
+	var first bytes.Buffer
+	if err := report.Write(&first, d); err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		var again bytes.Buffer
+		if err := report.Write(&again, d); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again.Bytes(), first.Bytes()) {
+			t.Fatal("the same data wrote another page")
+		}
+	}
+}
+
 // browser starts headless Chromium from Debian's packages, or skips the
 // test saying why.
 func browser(t *testing.T) context.Context {
