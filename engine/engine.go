@@ -45,8 +45,9 @@ type Engine struct {
 	progress  *progress.Meter
 	masks     maskRoles
 	// A long list is split into at most listWorkers parts of at least
-	// minPerPart candidates.
+	// minPerPart candidates, less the lists being evaluated now.
 	listWorkers, minPerPart int
+	listsRunning            atomic.Int32
 }
 
 type config struct {

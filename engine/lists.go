@@ -148,8 +148,12 @@ const defaultMinPerPart = 4
 // considers is asked first (sorted), then contiguous runs of it are asked
 // in parallel (each a query that names them, on the same store
 // transaction), and the answers are joined in order. Every part is the same
-// rule over the same world, so the joined list is the list.
+// rule over the same world, so the joined list is the list. Lists asked
+// at the same time share the workers: a list asked while the others are
+// taken (a report asking one per flow on every core) is one query.
 func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any) (ast.Value, bool, error) {
+	free := e.listWorkers - int(e.listsRunning.Add(1)) + 1
+	defer e.listsRunning.Add(-1)
 	txn, err := e.store.NewTransaction(ctx)
 	if err != nil {
 		return nil, false, fmt.Errorf("%s: read the world: %w", q.path, err)
@@ -157,7 +161,7 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	defer e.store.Abort(ctx, txn)
 	at := rego.EvalTransaction(txn)
 	var parts [][]any
-	if e.listWorkers > 1 {
+	if free > 1 {
 		v, defined, err := e.evalValue(ctx, q.considered, input, at)
 		if err != nil {
 			return nil, false, err
@@ -165,13 +169,18 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 		// Undefined: an unknown flow, or policies older than the rule;
 		// the list itself says which.
 		if c, ok := v.(*ast.Array); defined && ok {
-			if parts, err = split(c, e.listWorkers, e.minPerPart); err != nil {
+			if parts, err = split(c, free, e.minPerPart); err != nil {
 				return nil, false, fmt.Errorf("%s: %w", q.considered, err)
 			}
 		}
 	}
-	if len(parts) == 0 {
+	switch len(parts) {
+	case 0:
 		return e.evalValue(ctx, q.path, input, at)
+	case 1: // no candidates to find again
+		in := maps.Clone(input)
+		in[q.names] = parts[0]
+		return e.evalValue(ctx, q.path, in, at)
 	}
 	answers := make([]ast.Value, len(parts))
 	errs := make([]error, len(parts))
@@ -203,12 +212,9 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 }
 
 // split cuts what a list considers (names) into at most workers
-// contiguous parts of at least minPerPart each; none when one part would do.
+// contiguous parts of at least minPerPart each, or one part.
 func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
-	n := min(workers, c.Len()/minPerPart)
-	if n < 2 {
-		return nil, nil
-	}
+	n := max(1, min(workers, c.Len()/minPerPart))
 	parts := make([][]any, n)
 	for i := range n {
 		lo, hi := i*c.Len()/n, (i+1)*c.Len()/n

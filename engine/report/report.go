@@ -10,7 +10,11 @@ package report
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"sort"
+	"strconv"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/audit"
@@ -110,11 +114,33 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 		}
 		return flows[i].Name+flows[i].ID < flows[j].Name+flows[j].ID
 	})
-	for _, f := range flows {
+	// Flows are asked about on every core; principals are numbered after,
+	// in the flows' order, so that the page is the same whatever the order
+	// the answers came in.
+	rows := make([]*Flow, len(flows))
+	cells := make([][]principalCell, len(flows))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range flows {
+		g.Go(func() (err error) {
+			rows[i], cells[i], err = buildFlow(gctx, eng, f)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	for i, f := range flows {
 		envs[f.Environment] = true
-		row, err := buildFlow(ctx, eng, f, index, d)
-		if err != nil {
-			return nil, err
+		row := rows[i]
+		for _, c := range cells[i] {
+			n, ok := index[c.principal]
+			if !ok {
+				n = len(d.Principals)
+				index[c.principal] = n
+				d.Principals = append(d.Principals, c.principal)
+			}
+			row.Cells[strconv.Itoa(n)] = c.cell
 		}
 		row.StartedBy = startedBy[f.ID]
 		row.Findings = findings[f.ID]
@@ -130,31 +156,34 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	return d, nil
 }
 
-func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow, index map[string]int, d *Data) (*Flow, error) {
+// principalCell is a cell before its principal has a number.
+type principalCell struct {
+	principal string
+	cell      *Cell
+}
+
+// buildFlow asks about one flow: its row, and the cells of who may run it
+// in the order of the list.
+func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) (*Flow, []principalCell, error) {
 	row := &Flow{ID: f.ID, Name: f.Name, Environment: f.Environment, Owner: string(f.Owner), Schema: f.SchemaVersion, Cells: map[string]*Cell{}}
 	for _, r := range f.ConnectionReferences {
 		row.References = append(row.References, Reference{Name: r.LogicalName, Connector: document.ShortConnector(r.Connector), Owner: string(r.Owner), Embedded: r.Embedded})
 	}
 	runners, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionRun, Flow: f.ID, Mode: "console"})
 	if err != nil {
-		return nil, fmt.Errorf("report: who can run %s: %w", f.ID, err)
+		return nil, nil, fmt.Errorf("report: who can run %s: %w", f.ID, err)
 	}
 	invokers, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionInvoke, Flow: f.ID, Mode: "attended"})
 	if err != nil {
-		return nil, fmt.Errorf("report: who can invoke %s: %w", f.ID, err)
+		return nil, nil, fmt.Errorf("report: who can invoke %s: %w", f.ID, err)
 	}
 	canInvoke := map[string]bool{}
 	for _, p := range invokers {
 		canInvoke[p.Principal] = true
 	}
 	row.Startable = len(invokers) > 0
+	var cells []principalCell
 	for _, p := range runners {
-		i, ok := index[p.Principal]
-		if !ok {
-			i = len(d.Principals)
-			index[p.Principal] = i
-			d.Principals = append(d.Principals, p.Principal)
-		}
 		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: canInvoke[p.Principal]}
 		for _, c := range p.Connections {
 			if c.Source == "byoc" {
@@ -177,7 +206,7 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow, 
 		}
 		cell.Problem = !cell.Invoke || len(cell.NoConnection) > 0
 		row.Problem = row.Problem || len(cell.NoConnection) > 0
-		row.Cells[fmt.Sprint(i)] = cell
+		cells = append(cells, principalCell{p.Principal, cell})
 	}
 	if !row.Startable {
 		row.Problem = true
@@ -185,5 +214,5 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow, 
 			row.Why = []string{"nobody holds a role on this flow"}
 		}
 	}
-	return row, nil
+	return row, cells, nil
 }
