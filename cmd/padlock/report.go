@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"path/filepath"
+	"runtime"
 
 	"github.com/urfave/cli/v2"
 
@@ -59,7 +60,7 @@ Example:
 					return cli.Exit("padlock: the audited exports or documents are unusable: no report was written", exitUnusable)
 				}
 			}
-			data, err := report.Build(c.Context, eng, c.String("title"), aud)
+			data, err := report.Build(c.Context, eng, c.String("title"), aud, report.WithWorkers(runtime.GOMAXPROCS(0)))
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}

@@ -10,7 +10,6 @@ package report
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"sort"
 	"strconv"
 
@@ -87,7 +86,11 @@ type Cell struct {
 // (with their plans), who may start it from a cloud flow, and, for every
 // principal who may not, the decision's reasons and remedies. aud, when
 // given, adds the audit's findings and the cloud flows that start each flow.
-func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Report) (*Data, error) {
+func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Report, opts ...Option) (*Data, error) {
+	cfg := config{workers: 1}
+	for _, o := range opts {
+		o(&cfg)
+	}
 	w := eng.World()
 	d := &Data{Title: title}
 	index := map[string]int{}
@@ -114,13 +117,13 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 		}
 		return flows[i].Name+flows[i].ID < flows[j].Name+flows[j].ID
 	})
-	// Flows are asked about on every core; principals are numbered after,
+	// Flows are asked about by the workers; principals are numbered after,
 	// in the flows' order, so that the page is the same whatever the order
 	// the answers came in.
 	rows := make([]*Flow, len(flows))
 	cells := make([][]principalCell, len(flows))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(runtime.GOMAXPROCS(0))
+	g.SetLimit(cfg.workers)
 	for i, f := range flows {
 		g.Go(func() (err error) {
 			rows[i], cells[i], err = buildFlow(gctx, eng, f)
@@ -155,6 +158,15 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	sort.Strings(d.Environments)
 	return d, nil
 }
+
+// Option configures Build.
+type Option func(*config)
+
+type config struct{ workers int }
+
+// WithWorkers asks about n flows at a time (default 1: a sidecar keeps its
+// other cores for decisions; the report command uses every core).
+func WithWorkers(n int) Option { return func(c *config) { c.workers = max(n, 1) } }
 
 // principalCell is a cell before its principal has a number.
 type principalCell struct {
