@@ -72,11 +72,7 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 		in["reference"] = q.Reference
 	}
 	if len(q.Principals) > 0 {
-		names := make([]any, len(q.Principals))
-		for i, p := range q.Principals {
-			names[i] = string(p)
-		}
-		in[whoCan.names] = names
+		in[whoCan.names] = anys(q.Principals)
 	}
 	out, defined, err := listOf[ListedPrincipal](ctx, e, whoCan, in)
 	if err != nil || defined {
@@ -244,10 +240,11 @@ func (e *Engine) evalValue(ctx context.Context, path string, input map[string]an
 	return av, true, nil
 }
 
-func anys(xs []string) []any {
+// anys is a list of names as OPA's input takes them (plain strings).
+func anys[S ~string](xs []S) []any {
 	out := make([]any, len(xs))
 	for i, x := range xs {
-		out[i] = x
+		out[i] = string(x)
 	}
 	return out
 }

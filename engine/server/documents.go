@@ -205,8 +205,10 @@ func (s *Server) applyWrites(ctx context.Context, writes map[docKey]*validate.Ty
 		if more := s.apply(ctx, next, "api"); more.HasErrors() {
 			// The store still holds the last good world (the patch's
 			// transaction was aborted): index that one again.
-			if l, _ := assemble(s.docs); l != nil {
+			if l, lost := assemble(s.docs); l != nil {
 				s.live = l
+			} else {
+				s.log.Error("the last good world cannot be indexed again: writes are checked against an index that has the refused ones", "problems", lost.Error())
 			}
 			return append(probs, more...)
 		}
