@@ -154,6 +154,9 @@ func listQuery[T any](c *cli.Context, eng *engine.Engine, schema string, q map[s
 	}
 	t, _, probs := validate.InputJSON[T](eng.Validator(), schema, body)
 	if len(probs) > 0 {
+		for i := range probs { // the query was built from flags: it has no lines
+			probs[i].Line = 0
+		}
 		_ = render.Problems(c.App.ErrWriter, render.Text, probs)
 		return zero, cli.Exit("padlock: invalid query", exitUnusable)
 	}

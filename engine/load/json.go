@@ -67,22 +67,34 @@ func jsonDoc(name string, index, base int, raw json.RawMessage) Doc {
 	return Doc{
 		File: name, Index: index, Line: base, Value: v, JSON: raw,
 		locate: func(ptr string) int {
-			o, ok := jsonPointerOffset(raw, ptr)
-			if !ok {
-				return 0
+			if l := PointerLine(raw, ptr); l > 0 {
+				return base + l - 1
 			}
-			return base + lineAt(raw, o) - 1
+			return 0
 		},
 	}
 }
 
 // jsonError turns a decoder error into one with a line number.
 func jsonError(data []byte, dec *json.Decoder, err error) error {
-	off := int(dec.InputOffset())
+	line, msg := errorAt(data, int(dec.InputOffset()), err)
+	return &lineError{line: line, msg: fmt.Sprintf("invalid JSON at line %d: %s", line, msg)}
+}
+
+// JSONError says where decoding data as one JSON value failed (err is
+// that failure, from any decoder): the 1-based line, and the message. A
+// request body is located as a file is.
+func JSONError(data []byte, err error) (line int, msg string) {
+	return errorAt(data, len(data), err)
+}
+
+// errorAt locates a decoding error in data; off is where the decoder
+// stopped, for errors that carry no offset of their own.
+func errorAt(data []byte, off int, err error) (int, string) {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
 		// A streaming decoder's offsets are relative to its buffer; a
-		// one-shot parse of the whole file gives the absolute one.
+		// one-shot parse of the whole input gives the absolute one.
 		var v any
 		if errors.As(json.Unmarshal(data, &v), &se) {
 			off = int(se.Offset)
@@ -97,7 +109,17 @@ func jsonError(data []byte, dec *json.Decoder, err error) error {
 		msg = "unexpected end of JSON input"
 		off = len(data)
 	}
-	return &lineError{line: lineAt(data, off), msg: fmt.Sprintf("invalid JSON at line %d: %s", lineAt(data, off), msg)}
+	return lineAt(data, off), msg
+}
+
+// PointerLine is the 1-based line where the value at an RFC 6901 pointer
+// starts in one JSON value, or 0 when there is no such value.
+func PointerLine(data []byte, pointer string) int {
+	off, ok := jsonPointerOffset(data, pointer)
+	if !ok {
+		return 0
+	}
+	return lineAt(data, off)
 }
 
 func skipSpace(data []byte, off int) int {

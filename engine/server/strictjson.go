@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/padlock/padlock/engine/load"
 )
 
 // duplicateKey finds the first object key that appears twice in one
@@ -73,7 +75,8 @@ func dataRequest(body []byte) (json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var req map[string]json.RawMessage
 	if err := dec.Decode(&req); err != nil {
-		return nil, fmt.Errorf("the body must be a JSON object {\"input\": ...}: %w", err)
+		line, msg := load.JSONError(body, err)
+		return nil, fmt.Errorf("the body must be a JSON object {\"input\": ...}: line %d: %s", line, msg)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("the body holds more than one JSON value")

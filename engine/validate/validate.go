@@ -207,7 +207,7 @@ func (v *Validator) Query(value any) (document.Query, diag.List) {
 func inputFrom[T any](s *jsonschema.Schema, value any, raw []byte) (T, diag.List) {
 	var zero T
 	probs := schemaProblems(s.Validate(value), func(ptr, msg string) diag.Problem {
-		return diag.Problem{Severity: diag.Error, File: "input", Pointer: ptr, Message: msg}
+		return diag.Problem{Severity: diag.Error, File: "input", Line: load.PointerLine(raw, ptr), Pointer: ptr, Message: msg}
 	})
 	if len(probs) > 0 {
 		return zero, probs
@@ -247,10 +247,13 @@ func inputJSON[T any](s *jsonschema.Schema, body []byte) (T, any, diag.List) {
 	dec.UseNumber()
 	var value any
 	if err := dec.Decode(&value); err != nil {
-		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: " + err.Error()}}
+		line, msg := load.JSONError(body, err)
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Line: line, Message: "invalid JSON: " + msg}}
 	}
 	if dec.More() {
-		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Message: "invalid JSON: more than one value"}}
+		// A one-shot parse fails where the second value starts.
+		line, _ := load.JSONError(body, json.Unmarshal(body, new(any)))
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Line: line, Message: "invalid JSON: more than one value"}}
 	}
 	t, probs := inputFrom[T](s, value, body)
 	return t, value, probs
