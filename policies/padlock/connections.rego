@@ -52,35 +52,22 @@ else := false
 #   Where the source is byoc, the candidates are the runner's compatible
 #   connections and the first is selected (rule 7); otherwise the
 #   reference's own connection, where known, is the one used.
-plan(flow, principal, role) := [_entry(ref, sources[object.get(ref, "owner", null) == principal][object.get(ref, "embedded", false)], principal, environment) |
+plan(flow, principal, role) := [{
+	"reference": ref.logicalName,
+	"connector": ref.connector,
+	"source": source,
+	"selected": _first(array.concat(candidates, given)),
+	"candidates": candidates,
+} |
 	some ref in flow.connectionReferences
+	source := sources[object.get(ref, "owner", null) == principal][object.get(ref, "embedded", false)]
+	candidates := [c.id | source == "byoc"; some c in compatible(principal, environment, ref.connector)]
+	given := [c | source != "byoc"; c := object.get(ref, "connection", null)]
 ] if {
+	# One comprehension, no function per reference: a who-can asks a plan
+	# for every principal, and a call costs OPA several microseconds.
 	sources := _sources[_editor(role)] # once per plan, not once per reference
 	environment := flow.environment
-}
-
-_entry(ref, "byoc", principal, environment) := {
-	"reference": ref.logicalName,
-	"connector": ref.connector,
-	"source": "byoc",
-	"selected": _first(candidates),
-	"candidates": candidates,
-} if {
-	candidates := [c.id | some c in compatible(principal, environment, ref.connector)]
-}
-
-_entry(ref, "own", _, _) := _given(ref, "own")
-
-_entry(ref, "embedded", _, _) := _given(ref, "embedded")
-
-# A reference that brings its connection is the same entry for every
-# runner: computed once per reference and query.
-_given(ref, src) := {
-	"reference": ref.logicalName,
-	"connector": ref.connector,
-	"source": src,
-	"selected": object.get(ref, "connection", null),
-	"candidates": [],
 }
 
 _first(list) := list[0]
