@@ -34,6 +34,16 @@ test_sources_for_a_co_owner if {
 test_run_only_user_always_brings_their_own if {
 	plan := connections.plan(flow, "user:r", "user") with data.world.connections as conns
 	[e.source | some e in plan] == ["byoc", "byoc", "byoc"]
+
+	# the reference's own connection is not theirs: their first compatible one is
+	plan[0].selected == "c1"
+	plan[0].candidates == ["c1", "c2"]
+}
+
+test_an_embedded_reference_without_a_known_connection_selects_null if {
+	plan := connections.plan(flow, "user:r", "co-owner") with data.world.connections as conns
+	plan[1].selected == null
+	plan[1].candidates == []
 }
 
 test_no_candidate_selects_null if {
