@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"runtime"
 	"sort"
 	"strings"
@@ -250,10 +251,10 @@ func inputJSON[T any](s *jsonschema.Schema, body []byte) (T, any, diag.List) {
 		line, msg := load.JSONError(body, err)
 		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Line: line, Message: "invalid JSON: " + msg}}
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) { // a second value, or a stray } or ]
 		// A one-shot parse fails where the second value starts.
 		line, _ := load.JSONError(body, json.Unmarshal(body, new(any)))
-		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Line: line, Message: "invalid JSON: more than one value"}}
+		return zero, nil, diag.List{{Severity: diag.Error, File: "input", Line: line, Message: "invalid JSON: more after the value"}}
 	}
 	t, probs := inputFrom[T](s, value, body)
 	return t, value, probs

@@ -22,7 +22,8 @@ func TestQueryProblemsNameTheirLine(t *testing.T) {
 	}{
 		{"a syntax error", "{\n\"action\": \"run\",\n\"principal\": x\n}", 3, "", "invalid character 'x'"},
 		{"a truncated body", "{\n\"action\": \"run\",\n", 3, "", "unexpected end of JSON input"},
-		{"a second value", "{\"action\": \"run\", \"principal\": \"user:a@b.c\", \"flow\": \"f\"}\n\n{}", 3, "", "more than one value"},
+		{"a second value", "{\"action\": \"run\", \"principal\": \"user:a@b.c\", \"flow\": \"f\"}\n\n{}", 3, "", "more after the value"},
+		{"a stray closing brace", "{\"action\": \"run\", \"principal\": \"user:a@b.c\", \"flow\": \"f\"}\n}", 2, "", "more after the value"},
 		{"a value the schema refuses", "{\n\"action\": \"run\",\n\"principal\": \"user:a@b.c\",\n\"flow\": \" f \"\n}", 4, "/flow", ""},
 		{"a missing property: the object's line", "\n{\"action\": \"run\"}", 2, "", "missing properties"},
 	}
