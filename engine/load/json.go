@@ -83,8 +83,11 @@ func jsonError(data []byte, dec *json.Decoder, err error) error {
 
 // JSONError says where decoding data as one JSON value failed (err is
 // that failure, from any decoder): the 1-based line, and the message. A
-// request body is located as a file is.
+// request body is located as a file is. A nil err is no failure: line 0.
 func JSONError(data []byte, err error) (line int, msg string) {
+	if err == nil {
+		return 0, ""
+	}
 	return errorAt(data, len(data), err)
 }
 
