@@ -116,6 +116,14 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 		for i := range t.NumField() {
 			f := t.Field(i)
 			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
+				// An embedded struct's fields are the object's own, as
+				// encoding/json has them.
+				if err := decodeValue(v, dst.Field(i), at); err != nil {
+					return err
+				}
+				continue
+			}
 			if !f.IsExported() || name == "-" {
 				continue
 			}
@@ -130,6 +138,28 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 				return err
 			}
 		}
+	case reflect.Map:
+		o, ok := v.(ast.Object)
+		if !ok || dst.Type().Key().Kind() != reflect.String {
+			return mismatch()
+		}
+		m := reflect.MakeMapWithSize(dst.Type(), o.Len())
+		err := o.Iter(func(k, val *ast.Term) error {
+			key, ok := k.Value.(ast.String)
+			if !ok {
+				return fmt.Errorf("at %q: key %v is not a string", at+"/", k)
+			}
+			e := reflect.New(dst.Type().Elem()).Elem()
+			if err := decodeValue(val.Value, e, at+"/"+string(key)); err != nil {
+				return err
+			}
+			m.SetMapIndex(reflect.ValueOf(string(key)).Convert(dst.Type().Key()), e)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		dst.Set(m)
 	default:
 		return fmt.Errorf("at %q: cannot decode into a %s", at+"/", dst.Type())
 	}

@@ -21,6 +21,7 @@ func TestDecodeASTAsEncodingJSON(t *testing.T) {
 		{`[{"principal": "team:t", "role": "co-owner", "via": ["team:t"], "unknown": {"skipped": [1]}}]`, func() any { return new([]ListedPrincipal) }},
 		{`[{"connections": [{"source": "own", "selected": "conn-1", "candidates": ["a", "b"]}], "principal": "p", "role": "owner", "via": []}]`, func() any { return new([]ListedPrincipal) }},
 		{`[]`, func() any { return new([]ListedPrincipal) }},
+		{`[{"principal": "user:u", "role": "user", "via": ["share"], "invoke": false, "reasons": [{"code": "CONSOLE_ONLY", "message": "m"}], "remedies": [{"code": "CONSOLE_ONLY", "change": "c", "by": ["user:o"], "whatIf": [{"op": "put", "document": {"kind": "Share", "grants": [{"principal": "user:u", "role": "co-owner"}], "n": 2}}]}]}, {"principal": "user:o", "role": "owner", "via": ["owner"], "invoke": true}]`, func() any { return new([]AccessEntry) }},
 		{`null`, func() any { return new([]ListedFlow) }},
 		{`[{"flow": "f", "name": "quote \" é 漢字 \u2028", "environment": "e", "role": "user", "actions": [{"action": "run", "connections": []}, {"action": "use", "reference": "r"}]}]`, func() any { return new([]ListedFlow) }},
 		{`{"n": 3, "x": -1.5e3, "ok": true, "any": {"a": [1, "b", null]}, "p": null}`, func() any {
@@ -64,8 +65,11 @@ func TestDecodeASTRefusesAnotherShape(t *testing.T) {
 		{`[{"principal": 1}]`, `at "/0/principal/"`},
 		{`[{"principal": "p", "via": "owner"}]`, `at "/0/via/"`},
 		{`[{"principal": "p", "connections": [{"candidates": [true]}]}]`, `at "/0/connections/0/candidates/0/"`},
+		{`[{"principal": "p", "invoke": "yes"}]`, `at "/0/invoke/"`},
+		{`[{"principal": "p", "remedies": [{"whatIf": [{"document": ["Share"]}]}]}]`, `at "/0/remedies/0/whatIf/0/document/"`},
+		{`[{"principal": "p", "remedies": [{"whatIf": [{"document": {1: "Share"}}]}]}]`, `at "/0/remedies/0/whatIf/0/document/": key 1 is not a string`},
 	} {
-		var out []ListedPrincipal
+		var out []AccessEntry
 		err := decodeAST(ast.MustParseTerm(tt.src).Value, &out)
 		if err == nil || !strings.Contains(err.Error(), tt.where) {
 			t.Errorf("%s: %v, want an error %s", tt.src, err, tt.where)

@@ -21,6 +21,7 @@ import (
 const (
 	PrincipalsPath = "padlock/lists/principals"
 	FlowsPath      = "padlock/lists/flows"
+	AccessPath     = "padlock/lists/access"
 )
 
 // ListedPrincipal is one principal a who-can query lists.
@@ -48,6 +49,18 @@ type ListedAction struct {
 	Connections []ConnectionUse `json:"connections,omitempty"`
 }
 
+// AccessEntry is one principal of a flow's access: someone who may run it
+// from the console, and whether a cloud flow may start it for them.
+type AccessEntry struct {
+	ListedPrincipal
+	// Invoke: a cloud flow may start the flow for them (attended).
+	Invoke bool `json:"invoke"`
+	// Reasons and Remedies are those of the invoke decision, where it is
+	// a deny.
+	Reasons  []Reason `json:"reasons,omitempty"`
+	Remedies []Remedy `json:"remedies,omitempty"`
+}
+
 // ErrUnknownFlow is a who-can query about a flow no document has.
 var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
 
@@ -56,6 +69,9 @@ var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
 var (
 	whoCan  = listQuery{path: PrincipalsPath, considered: "padlock/lists/considered_principals", names: "principals"}
 	whatCan = listQuery{path: FlowsPath, considered: "padlock/lists/considered_flows", names: "flows"}
+	// access is asked once per flow by a report that asks about every
+	// flow on every core: one query each, never split.
+	access = listQuery{path: AccessPath}
 )
 
 // listQuery names a list's documents; it is never changed.
@@ -78,12 +94,29 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 	if err != nil || defined {
 		return out, err
 	}
-	if !slices.ContainsFunc(e.World().Flows, func(f document.DesktopFlow) bool { return f.ID == q.Flow }) {
-		return nil, fmt.Errorf("%q: %w", q.Flow, ErrUnknownFlow)
+	return nil, e.undefinedFor(q.Flow, PrincipalsPath)
+}
+
+// ListAccess answers, for the access report, who may run a flow and
+// whether a cloud flow may start it for each of them, with the invoke
+// decision's reasons and remedies where it may not: one evaluation of
+// padlock.lists.access instead of a list and a decision per principal.
+func (e *Engine) ListAccess(ctx context.Context, flow string) ([]AccessEntry, error) {
+	out, defined, err := listOf[AccessEntry](ctx, e, access, map[string]any{"flow": flow})
+	if err != nil || defined {
+		return out, err
 	}
-	// The flow exists: policies without padlock.lists (an older bundle)
-	// must not read as "nobody".
-	return nil, fmt.Errorf("the policies define no %s", PrincipalsPath)
+	return nil, e.undefinedFor(flow, AccessPath)
+}
+
+// undefinedFor says why a list about one flow is undefined: the flow is
+// unknown, or the policies (an older bundle) lack the list, which must
+// not read as "nobody".
+func (e *Engine) undefinedFor(flow, path string) error {
+	if !slices.ContainsFunc(e.World().Flows, func(f document.DesktopFlow) bool { return f.ID == flow }) {
+		return fmt.Errorf("%q: %w", flow, ErrUnknownFlow)
+	}
+	return fmt.Errorf("the policies define no %s", path)
 }
 
 // ListFlows answers which flows, and which actions on them, the query's
@@ -157,7 +190,7 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	defer e.store.Abort(ctx, txn)
 	at := rego.EvalTransaction(txn)
 	var parts [][]any
-	if free > 1 {
+	if free > 1 && q.considered != "" {
 		v, defined, err := e.evalValue(ctx, q.considered, input, at)
 		if err != nil {
 			return nil, false, err

@@ -160,6 +160,7 @@ func TestListsAgreeWithDecide(t *testing.T) {
 			}
 		}
 		for _, f := range w.Flows {
+			checked += accessAgreesWithDecide(ctx, t, eng, n, f.ID)
 			for _, action := range actions {
 				names := []string{""}
 				if action == "embed" || action == "unembed" || action == "use" {
@@ -220,6 +221,34 @@ func TestListsAgreeWithDecide(t *testing.T) {
 	if checked < 3000 {
 		t.Fatalf("only %d queries checked", checked)
 	}
+}
+
+// accessAgreesWithDecide checks a flow's access (the report's row) against
+// who-can run and the invoke decision of each principal listed: the same
+// principals, and each one's invoke, reasons and remedies as decided.
+func accessAgreesWithDecide(ctx context.Context, t *testing.T, eng *engine.Engine, world int, flow string) int {
+	t.Helper()
+	access, err := eng.ListAccess(ctx, flow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	runners, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: "run", Flow: flow, Mode: "console"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(access) != len(runners) {
+		t.Fatalf("world %d: access of %s lists %d principals, who-can run %d", world, flow, len(access), len(runners))
+	}
+	for i, a := range access {
+		if !reflect.DeepEqual(a.ListedPrincipal, runners[i]) {
+			t.Fatalf("world %d: access of %s: %+v, who-can run: %+v", world, flow, a.ListedPrincipal, runners[i])
+		}
+		d := eng.Decide(ctx, document.Query{Action: "invoke", Principal: document.Principal(a.Principal), Flow: flow, Mode: "attended"})
+		if a.Invoke != d.Allow || !d.Allow && (!reflect.DeepEqual(a.Reasons, d.Reasons) || !reflect.DeepEqual(a.Remedies, d.Remedies)) {
+			t.Fatalf("world %d: access of %s for %s: invoke %v %+v %+v, decide: %v %+v %+v", world, flow, a.Principal, a.Invoke, a.Reasons, a.Remedies, d.Allow, d.Reasons, d.Remedies)
+		}
+	}
+	return len(access)
 }
 
 // TestRemediesWork: over generated worlds, for every denial with a single

@@ -3,8 +3,9 @@
 // connections) with the reasons and remedies behind each cell, and for each
 // flow its references, whether a cloud flow can start it, the cloud flows
 // that do, and the audit's findings. Every answer comes from the engine's
-// list queries and decisions; the report only gathers and renders them, as
-// one self-contained HTML file (page.go).
+// list of a flow's access (padlock.lists.access, one query per flow); the
+// report only gathers and renders the rows, as one self-contained HTML
+// file (page.go).
 package report
 
 import (
@@ -83,8 +84,8 @@ type Cell struct {
 }
 
 // Build asks the engine about every flow of its world: who may run it
-// (with their plans), who may start it from a cloud flow, and, for every
-// principal who may not, the decision's reasons and remedies. aud, when
+// (with their plans), and for each whether a cloud flow may start it for
+// them, with the invoke decision's reasons and remedies where not. aud, when
 // given, adds the audit's findings and the cloud flows that start each flow.
 func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Report, opts ...Option) (*Data, error) {
 	cfg := config{workers: 1}
@@ -181,22 +182,14 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) 
 	for _, r := range f.ConnectionReferences {
 		row.References = append(row.References, Reference{Name: r.LogicalName, Connector: document.ShortConnector(r.Connector), Owner: string(r.Owner), Embedded: r.Embedded})
 	}
-	runners, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionRun, Flow: f.ID, Mode: "console"})
+	access, err := eng.ListAccess(ctx, f.ID)
 	if err != nil {
 		return nil, nil, fmt.Errorf("report: who can run %s: %w", f.ID, err)
 	}
-	invokers, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionInvoke, Flow: f.ID, Mode: "attended"})
-	if err != nil {
-		return nil, nil, fmt.Errorf("report: who can invoke %s: %w", f.ID, err)
-	}
-	canInvoke := map[string]bool{}
-	for _, p := range invokers {
-		canInvoke[p.Principal] = true
-	}
-	row.Startable = len(invokers) > 0
 	var cells []principalCell
-	for _, p := range runners {
-		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: canInvoke[p.Principal]}
+	for _, p := range access {
+		row.Startable = row.Startable || p.Invoke
+		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: p.Invoke, Remedies: p.Remedies}
 		for _, c := range p.Connections {
 			if c.Source == "byoc" {
 				cell.BYOC = true
@@ -205,22 +198,21 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) 
 				}
 			}
 		}
-		if !cell.Invoke {
-			// The decision's own reasons and remedies for this principal.
-			dec := eng.Decide(ctx, document.Query{Action: document.ActionInvoke, Principal: document.Principal(p.Principal), Flow: f.ID, Mode: "attended"})
-			for _, r := range dec.Reasons {
-				cell.Why = append(cell.Why, r.Code+": "+r.Message)
-			}
-			cell.Remedies = dec.Remedies
-			if !row.Startable && (row.Why == nil || p.Role == "owner") {
-				row.Why, row.Remedies = cell.Why, dec.Remedies
-			}
+		for _, r := range p.Reasons {
+			cell.Why = append(cell.Why, r.Code+": "+r.Message)
+		}
+		// Why a cloud flow cannot start the flow at all: as its owner is
+		// told, or else the first runner.
+		if row.Why == nil || p.Role == "owner" {
+			row.Why, row.Remedies = cell.Why, cell.Remedies
 		}
 		cell.Problem = !cell.Invoke || len(cell.NoConnection) > 0
 		row.Problem = row.Problem || len(cell.NoConnection) > 0
 		cells = append(cells, principalCell{p.Principal, cell})
 	}
-	if !row.Startable {
+	if row.Startable {
+		row.Why, row.Remedies = nil, nil
+	} else {
 		row.Problem = true
 		if row.Why == nil {
 			row.Why = []string{"nobody holds a role on this flow"}
