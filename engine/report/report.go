@@ -83,7 +83,8 @@ type Cell struct {
 	Problem  bool            `json:"problem"`
 }
 
-// Build asks the engine about every flow of its world: who may run it
+// Build asks the engine about every flow of its world, on a snapshot of
+// it (engine.Snapshot): who may run it
 // (with their plans), and for each whether a cloud flow may start it for
 // them, with the invoke decision's reasons and remedies where not. aud, when
 // given, adds the audit's findings and the cloud flows that start each flow.
@@ -91,6 +92,12 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	cfg := config{workers: 1}
 	for _, o := range opts {
 		o(&cfg)
+	}
+	// Every row from one world, however long the report takes and
+	// whatever is written meanwhile.
+	eng, err := eng.Snapshot(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("report: %w", err)
 	}
 	w := eng.World()
 	d := &Data{Title: title}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"bytes"
 	"errors"
 	"net/http"
 
@@ -9,7 +8,6 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
-	"github.com/padlock/padlock/engine/report"
 	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/schemas"
 )
@@ -77,23 +75,4 @@ func writePage[T any](w http.ResponseWriter, list []T, err error, key func(T) st
 		page = []T{}
 	}
 	writeJSON(w, http.StatusOK, listResponse[T]{Result: page, Continuation: next})
-}
-
-// handleReport is GET /report: the access report of the world serving now,
-// as one self-contained HTML page.
-func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
-	data, err := report.Build(r.Context(), s.eng.Load(), "padlock access report ("+s.cfg.ID+")", nil)
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, types.CodeEvaluation, err.Error(), nil)
-		return
-	}
-	var b bytes.Buffer
-	if err := report.Write(&b, data); err != nil {
-		writeError(w, http.StatusInternalServerError, types.CodeInternal, err.Error(), nil)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// The page runs its own inline script and loads nothing else.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
-	_, _ = w.Write(b.Bytes())
 }

@@ -80,11 +80,3 @@ func TestWhatIfOverHTTP(t *testing.T) {
 		}
 	}
 }
-
-func TestReportEndpoint(t *testing.T) {
-	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
-	status, body := raw(t, "GET", ts.URL+"/report", "")
-	if status != 200 || !strings.Contains(body, "<!DOCTYPE html>") || !strings.Contains(body, "flow-invoice-sync") || strings.Contains(body, "<script src") {
-		t.Fatalf("%d %.300s", status, body)
-	}
-}

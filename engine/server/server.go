@@ -128,13 +128,18 @@ type Server struct {
 	ready atomic.Bool
 	// booting: no bundle activated yet; the engine denies everything.
 	booting atomic.Bool
+	reports *reportPages
 }
+
+// writeTimeout bounds the writing of a response (GET /report's page
+// extends it for the time its build takes).
+const writeTimeout = 30 * time.Second
 
 // New loads the policies and documents. An invalid document set at start
 // is an error: there is no last good world to fall back on.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), live: live.Build(nil)}
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), live: live.Build(nil), reports: newReportPages()}
 	s.read = func(ctx context.Context) ([]validate.Typed, diag.List) { return s.readDocs(ctx, nil) }
 	s.health.Store(&healthState{Status: "ok"})
 	if cfg.Import != nil {
@@ -274,7 +279,7 @@ func (s *Server) Run(ctx context.Context, ln net.Listener) error {
 		Handler:           s.Handler(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
-		WriteTimeout:      30 * time.Second,
+		WriteTimeout:      writeTimeout,
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
