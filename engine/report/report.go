@@ -83,11 +83,11 @@ type Cell struct {
 	Problem  bool            `json:"problem"`
 }
 
-// Build asks the engine about every flow of its world, on a snapshot of
-// it (engine.Snapshot): who may run it
-// (with their plans), and for each whether a cloud flow may start it for
-// them, with the invoke decision's reasons and remedies where not. aud, when
-// given, adds the audit's findings and the cloud flows that start each flow.
+// Build asks the engine about every flow of its world, on a snapshot of it
+// (engine.Snapshot): who may run it (with their plans), and for each
+// whether a cloud flow may start it for them, with the invoke decision's
+// reasons and remedies where not. aud, when given, adds the audit's
+// findings and the cloud flows that start each flow.
 func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Report, opts ...Option) (*Data, error) {
 	cfg := config{workers: 1}
 	for _, o := range opts {
