@@ -8,6 +8,9 @@ import (
 	"io"
 	"maps"
 	"slices"
+	"strings"
+
+	"github.com/padlock/padlock/engine"
 )
 
 // Write renders the report as one self-contained HTML file: no external
@@ -31,55 +34,101 @@ func Write(w io.Writer, d *Data) error {
 }
 
 // packed is Data with every repeated text (roles, ways of holding them,
-// plans, reasons, remedies) written once in a table and cells pointing into
-// it: a world of 10,000 flows repeats the same few hundred sentences
-// hundreds of thousands of times, and the page must parse it at once.
+// plans, reasons, remedies, the lists of who can apply a remedy) written
+// once in a table and cells pointing into it: a world of 10,000 flows
+// repeats the same texts hundreds of thousands of times, and the browser
+// must read and parse the whole page before it draws anything (about
+// 40 ms a megabyte in Chromium, most of it before the page's script runs).
 type packed struct {
-	Title        string       `json:"title"`
-	Environments []string     `json:"environments"`
-	Principals   []string     `json:"principals"`
-	Text         []string     `json:"text"`
-	Flows        []packedFlow `json:"flows"`
+	Title        string   `json:"title"`
+	Environments []string `json:"environments"`
+	Principals   []string `json:"principals"`
+	Text         []string `json:"text"`
+	// Lists are lists of texts (who may apply a remedy), each once.
+	Lists [][]int      `json:"lists"`
+	Flows []packedFlow `json:"flows"`
 }
 
 type packedFlow struct {
 	Flow
-	Cells map[string][]any `json:"cells"`
+	// The same names as Flow's fields: these are the ones written.
+	Why      []int            `json:"why,omitempty"`
+	Remedies [][]int          `json:"remedies,omitempty"`
+	Cells    map[string][]any `json:"cells"`
+}
+
+// packer fills a packed's tables.
+type packer struct {
+	p     *packed
+	texts map[string]int
+	lists map[string]int
+}
+
+func (k *packer) text(s string) int {
+	i, ok := k.texts[s]
+	if !ok {
+		i = len(k.p.Text)
+		k.texts[s] = i
+		k.p.Text = append(k.p.Text, s)
+	}
+	return i
+}
+
+func (k *packer) all(ss []string) []int {
+	out := make([]int, len(ss))
+	for i, s := range ss {
+		out[i] = k.text(s)
+	}
+	return out
+}
+
+// list is the index of a list of texts in Lists.
+func (k *packer) list(ss []string) int {
+	key := strings.Join(ss, "\x00")
+	i, ok := k.lists[key]
+	if !ok {
+		i = len(k.p.Lists)
+		k.lists[key] = i
+		k.p.Lists = append(k.p.Lists, k.all(ss))
+	}
+	return i
+}
+
+// remedies packs each remedy as [change, by (a list), note or -1]: what
+// the page shows of it.
+func (k *packer) remedies(rs []engine.Remedy) [][]int {
+	out := make([][]int, len(rs))
+	for i, r := range rs {
+		note := -1
+		if r.Note != "" {
+			note = k.text(r.Note)
+		}
+		out[i] = []int{k.text(r.Change), k.list(r.By), note}
+	}
+	return out
+}
+
+// bit is a flag as the page reads it: 0 or 1, shorter than false or true.
+func bit(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // compact packs a cell as [role, [via...], plan, byoc, [noConn...], invoke,
-// [why...], [remedy...], problem], every text an index into Text; the page
-// unpacks a cell when it draws it.
+// [why...], [remedy...], problem], every text an index into Text and every
+// flag 0 or 1, and a flow's reasons and remedies the same way; the page
+// unpacks a cell or a flow when it draws it.
 func compact(d *Data) packed {
-	p := packed{Title: d.Title, Environments: d.Environments, Principals: d.Principals}
-	index := map[string]int{}
-	text := func(s string) int {
-		i, ok := index[s]
-		if !ok {
-			i = len(p.Text)
-			index[s] = i
-			p.Text = append(p.Text, s)
-		}
-		return i
-	}
-	texts := func(ss []string) []int {
-		out := make([]int, len(ss))
-		for i, s := range ss {
-			out[i] = text(s)
-		}
-		return out
-	}
+	p := packed{Title: d.Title, Environments: d.Environments, Principals: d.Principals, Text: []string{}, Lists: [][]int{}}
+	k := &packer{p: &p, texts: map[string]int{}, lists: map[string]int{}}
 	for _, f := range d.Flows {
-		pf := packedFlow{Flow: f, Cells: make(map[string][]any, len(f.Cells))}
-		pf.Flow.Cells = nil
-		for _, k := range slices.Sorted(maps.Keys(f.Cells)) { // in order: the same world, the same bytes
-			c := f.Cells[k]
-			rem := make([]int, len(c.Remedies))
-			for i, r := range c.Remedies {
-				b, _ := json.Marshal(r)
-				rem[i] = text(string(b))
-			}
-			pf.Cells[k] = []any{text(c.Role), texts(c.Via), text(c.Plan), c.BYOC, texts(c.NoConnection), c.Invoke, texts(c.Why), rem, c.Problem}
+		pf := packedFlow{Flow: f, Why: k.all(f.Why), Remedies: k.remedies(f.Remedies), Cells: make(map[string][]any, len(f.Cells))}
+		pf.Flow.Cells, pf.Flow.Why, pf.Flow.Remedies = nil, nil, nil
+		for _, key := range slices.Sorted(maps.Keys(f.Cells)) { // in order: the same world, the same bytes
+			c := f.Cells[key]
+			pf.Cells[key] = []any{k.text(c.Role), k.all(c.Via), k.text(c.Plan), bit(c.BYOC), k.all(c.NoConnection), bit(c.Invoke), k.all(c.Why), k.remedies(c.Remedies), bit(c.Problem)}
 		}
 		p.Flows = append(p.Flows, pf)
 	}
@@ -136,16 +185,22 @@ td.c.problem { box-shadow: inset 0 0 0 2px #e8a2a0; }
 <script>
 "use strict";
 const D = JSON.parse(document.getElementById("data").textContent);
-// A cell arrives packed (page.go): unpack it when it is drawn.
+// Cells and flows arrive packed (page.go): unpack one when it is drawn.
+const ts = a => a.map(x => D.text[x]);
+const remediesOf = rs => rs.map(r => ({ change: D.text[r[0]], by: ts(D.lists[r[1]]), note: r[2] >= 0 ? D.text[r[2]] : "" }));
 function cellAt(f, i) {
   const k = f.cells[i];
   if (!k) return null;
   if (!Array.isArray(k)) return k;
-  const T = D.text, ts = a => a.map(x => T[x]);
-  const c = { role: T[k[0]], via: ts(k[1]), plan: T[k[2]], byoc: k[3], noConn: k[4].length ? ts(k[4]) : null, invoke: k[5],
-    why: ts(k[6]), remedies: k[7].map(x => JSON.parse(T[x])), problem: k[8] };
+  const T = D.text;
+  const c = { role: T[k[0]], via: ts(k[1]), plan: T[k[2]], byoc: !!k[3], noConn: k[4].length ? ts(k[4]) : null, invoke: !!k[5],
+    why: ts(k[6]), remedies: remediesOf(k[7]), problem: !!k[8] };
   f.cells[i] = c;
   return c;
+}
+function flowDetails(f) {
+  if (!f.unpacked) { f.why = ts(f.why || []); f.remedies = remediesOf(f.remedies || []); f.unpacked = true; }
+  return f;
 }
 const FLOWS_PER_PAGE = 50, PRINCIPALS_PER_PAGE = 30;
 const state = { env: D.environments[0] || "", principal: "", search: "", problems: false, fpage: 0, ppage: 0 };
@@ -213,6 +268,7 @@ const byID = new Map(D.flows.map(f => [f.id, f]));
 function list(items) { return items && items.length ? "<ul>" + items.map(x => "<li>" + esc(x) + "</li>").join("") + "</ul>" : '<p class="muted">none</p>'; }
 function remedies(rs) { return list((rs || []).map(r => r.change + " — by " + (r.by.length ? r.by.join(", ") : "nobody in these documents"))); }
 function showFlow(f) {
+  flowDetails(f);
   $("panel").innerHTML = "<h2>" + esc(f.name) + '</h2><p class="muted">' + esc(f.id) + " · " + esc(f.env) + " · " + esc(f.schema) + " · owner " + esc(f.owner || "unknown") + "</p>" +
     "<h3>References</h3>" + list((f.refs || []).map(r => r.name + " (" + r.connector + ") owner " + (r.owner || "unknown") + (r.embedded ? ", embedded" : ", not embedded"))) +
     "<h3>Cloud flows</h3>" + (f.startable ? '<p class="good">A cloud flow can start it.</p>' : '<p class="bad">A cloud flow cannot start it:</p>' + list(f.why) + "<h4>Remedies</h4>" + remedies(f.remedies)) +

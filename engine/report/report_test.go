@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/report"
 )
 
@@ -180,6 +181,13 @@ func TestReportInABrowser(t *testing.T) {
 	if panel := eval(`document.getElementById("panel").textContent`); !strings.Contains(panel, "CONSOLE_ONLY") || !strings.Contains(panel, "share flow") {
 		t.Errorf("the cell's panel lacks its reason and remedy: %s", panel)
 	}
+	// A flow's panel: why no cloud flow can start it, the remedy and who
+	// may apply it (packed apart from the cells, page.go).
+	do(chromedp.Click(chromedp.CSS(`th.f[data-flow="flow-invoice-sync"]`)), chromedp.WaitVisible(chromedp.CSS(`#panel h4`)))
+	if panel := eval(`document.getElementById("panel").textContent`); !strings.Contains(panel, "cannot start it") || !strings.Contains(panel, `NOT_EMBEDDED: connection reference "nw_sharepoint"`) ||
+		!strings.Contains(panel, `embeds connection reference "nw_sharepoint" of flow "Invoice sync" — by user:alice@northwind.example`) {
+		t.Errorf("the flow's panel lacks why a cloud flow cannot start it, or the remedy and who applies it: %s", panel)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
@@ -204,27 +212,17 @@ func TestReportInABrowser(t *testing.T) {
 }
 
 // TestLargeReportOpensQuickly: a report of 10,000 flows and 1,000
-// principals opens, its first page drawn, in at most 3 s.
+// principals opens, its first page drawn, in at most 3 s. The report is
+// shaped as the generated world's (synth.WorldOf(10000, 1000)) is: 16
+// cells a flow, one in eight a cloud flow may start, the others with one
+// or two reasons and as many remedies, a run-only user's naming them and
+// the flow's co-owners; reasons about a flow shared by its cells.
 func TestLargeReportOpensQuickly(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
 	ctx := browser(t)
-	d := &report.Data{Title: "large"}
-	for i := range 1000 {
-		d.Principals = append(d.Principals, fmt.Sprintf("user:u%04d@example.com", i))
-	}
-	envs := []string{"env-0", "env-1", "env-2", "env-3", "env-4"}
-	d.Environments = envs
-	for i := range 10000 {
-		f := report.Flow{ID: fmt.Sprintf("flow-%05d", i), Name: fmt.Sprintf("Flow %d", i), Environment: envs[i%5], Schema: "v2", Cells: map[string]*report.Cell{},
-			References: []report.Reference{{Name: "ref", Connector: "shared_sql", Owner: d.Principals[i%1000], Embedded: i%3 == 0}}, Startable: i%3 == 0}
-		for k := range 25 {
-			f.Cells[fmt.Sprint((i+k*37)%1000)] = &report.Cell{Role: "user", Via: []string{"share"}, Plan: "ref: byoc conn (1 candidate)", BYOC: true, Invoke: false,
-				Why: []string{"CONSOLE_ONLY: run-only users may only run it from the console"}}
-		}
-		d.Flows = append(d.Flows, f)
-	}
+	d := largeReport(10000, 1000)
 	page := writePage(t, d)
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
@@ -242,4 +240,59 @@ func TestLargeReportOpensQuickly(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("the report took %v to open: want at most 3 s", took)
 	}
+}
+
+// largeReport is a report of flows × principals shaped as a generated
+// world's (see TestLargeReportOpensQuickly).
+func largeReport(flows, principals int) *report.Data {
+	d := &report.Data{Title: "large", Environments: []string{"env-0", "env-1", "env-2", "env-3", "env-4"}}
+	for i := range principals {
+		d.Principals = append(d.Principals, fmt.Sprintf("user:u%04d@example.com", i))
+	}
+	for i := range flows {
+		name, id := fmt.Sprintf("Flow %d", i), fmt.Sprintf("flow-%05d", i)
+		owner := d.Principals[i%principals]
+		f := report.Flow{ID: id, Name: name, Environment: d.Environments[i%5], Schema: "v2", Owner: owner, Cells: map[string]*report.Cell{}, Startable: i%8 == 0}
+		var editors []string
+		for k := range 16 {
+			editors = append(editors, d.Principals[(i+k*37)%principals])
+		}
+		plan := ""
+		for r := range 3 {
+			ref := fmt.Sprintf("ref_%d_%d", i, r)
+			f.References = append(f.References, report.Reference{Name: ref, Connector: "shared_sql", Owner: owner, Embedded: r > 0})
+			if r > 0 {
+				plan += ref + ": embedded; "
+			}
+		}
+		notEmbedded := fmt.Sprintf("NOT_EMBEDDED: connection reference %q (shared_sql) of shared flow %q is not embedded: a cloud flow can start a shared flow only when every reference is embedded", f.References[0].Name, name)
+		embed := engine.Remedy{Code: "NOT_EMBEDDED", Reference: f.References[0].Name, Change: fmt.Sprintf("%s embeds connection reference %q of %q", owner, f.References[0].Name, name), By: []string{owner}}
+		for k, p := range editors {
+			role := "co-owner"
+			switch {
+			case k == 0:
+				role = "owner"
+			case k == 15:
+				role = "user"
+			}
+			// The reference not embedded is the principal's own connection.
+			c := &report.Cell{Role: role, Via: []string{"share"}, Plan: fmt.Sprintf("%s: byoc conn-%d-%d-0-0 (1 candidate); %s", f.References[0].Name, (i+k*37)%principals, i%5, plan), BYOC: true,
+				Invoke: f.Startable && role != "user"}
+			if !c.Invoke {
+				c.Why, c.Remedies = []string{notEmbedded}, []engine.Remedy{embed}
+				if role == "user" {
+					c.Why = append(c.Why, fmt.Sprintf("CONSOLE_ONLY: %s is a run-only user of flow %q, which contains cloud connector actions: run-only users may only run it from the console", p, name))
+					c.Remedies = append(c.Remedies, engine.Remedy{Code: "CONSOLE_ONLY", Change: fmt.Sprintf("share flow %q with %s as co-owner, or run it from the console instead of a cloud flow", name, p), By: editors[:15],
+						WhatIf: []document.Change{{Op: "put", Document: map[string]any{"kind": "Share", "flow": id, "grants": []any{map[string]any{"principal": p, "role": "co-owner"}}}}}})
+				}
+				c.Problem = true
+			}
+			if role == "owner" && !f.Startable {
+				f.Why, f.Remedies = c.Why, c.Remedies
+			}
+			f.Cells[fmt.Sprint((i+k*37)%principals)] = c
+		}
+		d.Flows = append(d.Flows, f)
+	}
+	return d
 }
