@@ -2,6 +2,8 @@ package report
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -17,20 +19,68 @@ import (
 // script, style or font, so that it works offline and when mailed around.
 // The matrix is drawn by the page's own script a page of flows and
 // principals at a time, so that a world of 10,000 flows opens at once.
+// The data is packed (compact), gzipped and written in base64: a browser
+// reads a page's every byte before its script runs, and the report of
+// 10,000 flows is 31 MB of JSON but 3.7 MB so (the page unzips it with
+// the browser's own DecompressionStream). gzip writes the same bytes for
+// the same data: the same world, the same page.
 func Write(w io.Writer, d *Data) error {
-	data, err := json.Marshal(compact(d)) // escapes <, > and &: safe inside <script>
+	data, err := json.Marshal(compact(d))
 	if err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	if _, err := zw.Write(data); err != nil {
+		return fmt.Errorf("report: %w", err)
+	}
+	if err := zw.Close(); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	var b bytes.Buffer
 	if err := page.Execute(&b, struct {
-		Title string
-		Data  template.JS
-	}{d.Title, template.JS(data)}); err != nil {
+		Title, CSP string
+		// base64 (A-Z, a-z, 0-9, +, /, =): nothing to escape; the
+		// template would write + as &#43; in a script it does not run.
+		Data template.HTML
+	}{d.Title, CSP, template.HTML(base64.StdEncoding.EncodeToString(z.Bytes()))}); err != nil {
 		return fmt.Errorf("report: %w", err)
 	}
 	_, err = w.Write(b.Bytes())
 	return err
+}
+
+// CSP is the report's content security policy, in the page itself (so that
+// a report mailed around cannot load anything either) and in the header of
+// the sidecar's GET /report: the page runs its own inline script and loads
+// nothing else.
+const CSP = "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:"
+
+// Unpack returns the data a page written by Write carries, as JSON (the
+// packed form: texts in a table that cells point into).
+func Unpack(page []byte) ([]byte, error) {
+	const open, end = `<script id="data" type="application/gzip+base64">`, `</script>`
+	_, rest, ok := bytes.Cut(page, []byte(open))
+	if !ok {
+		return nil, fmt.Errorf("report: not a padlock report page: no data")
+	}
+	encoded, _, ok := bytes.Cut(rest, []byte(end))
+	if !ok {
+		return nil, fmt.Errorf("report: the page's data is cut short")
+	}
+	zipped, err := base64.StdEncoding.DecodeString(string(encoded))
+	if err != nil {
+		return nil, fmt.Errorf("report: the page's data: %w", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped))
+	if err != nil {
+		return nil, fmt.Errorf("report: the page's data: %w", err)
+	}
+	data, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("report: the page's data: %w", err)
+	}
+	return data, nil
 }
 
 // packed is Data with every repeated text (roles, ways of holding them,
@@ -139,6 +189,7 @@ var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{{.CSP}}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}}</title>
 <style>
@@ -181,10 +232,15 @@ td.c.problem { box-shadow: inset 0 0 0 2px #e8a2a0; }
   <aside id="panel"><p class="muted">Click a flow or a cell: its references, who can start it, and for every cell the reasons and the remedies.</p>
   <p class="muted">Cells: O owner, C co-owner, U run-only user; ▶ may run, ☁ a cloud flow may start it (attended or unattended), ⚠ a run finds no compatible connection, ✕ a cloud flow may not start it.</p></aside>
 </div>
-<script id="data" type="application/json">{{.Data}}</script>
+<script id="data" type="application/gzip+base64">{{.Data}}</script>
 <script>
 "use strict";
-const D = JSON.parse(document.getElementById("data").textContent);
+let D;
+(async () => {
+// The data is gzipped JSON in base64 (page.go's Write).
+const bin = atob(document.getElementById("data").textContent), bytes = new Uint8Array(bin.length);
+for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+D = JSON.parse(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text());
 // Cells and flows arrive packed (page.go): unpack one when it is drawn.
 const ts = a => a.map(x => D.text[x]);
 const remediesOf = rs => rs.map(r => ({ change: D.text[r[0]], by: ts(D.lists[r[1]]), note: r[2] >= 0 ? D.text[r[2]] : "" }));
@@ -300,6 +356,7 @@ $("pprev").onclick = () => { state.ppage = Math.max(0, state.ppage - 1); draw();
 $("pnext").onclick = () => { state.ppage++; draw(); };
 draw();
 document.body.dataset.ready = "true";
+})().catch(e => { document.body.textContent = "This report could not be read: " + e; throw e; });
 </script>
 </body>
 </html>

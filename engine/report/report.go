@@ -40,7 +40,8 @@ type Flow struct {
 	References  []Reference `json:"refs"`
 	// Startable: a cloud flow can start it (some principal may invoke it).
 	Startable bool `json:"startable"`
-	// Why it cannot be started from a cloud flow, and what would fix it.
+	// Why it cannot be started from a cloud flow, and what would fix it
+	// (remedies without their what-if).
 	Why       []string         `json:"why,omitempty"`
 	Remedies  []engine.Remedy  `json:"remedies,omitempty"`
 	StartedBy []string         `json:"startedBy,omitempty"`
@@ -196,7 +197,7 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) 
 	var cells []principalCell
 	for _, p := range access {
 		row.Startable = row.Startable || p.Invoke
-		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: p.Invoke, Remedies: p.Remedies}
+		cell := &Cell{Role: p.Role, Via: p.Via, Plan: render.PlanLine(p.Connections), Invoke: p.Invoke, Remedies: shown(p.Remedies)}
 		for _, c := range p.Connections {
 			if c.Source == "byoc" {
 				cell.BYOC = true
@@ -226,4 +227,18 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) 
 		}
 	}
 	return row, cells, nil
+}
+
+// shown are remedies as the report shows them: the change and who may make
+// it, without the what-if that makes it. Some what-ifs are a whole flow
+// document, one for each cell of the flow: kept, they were two thirds of a
+// large report's memory, for a page that does not show them (the decision
+// API has them).
+func shown(rs []engine.Remedy) []engine.Remedy {
+	out := make([]engine.Remedy, len(rs))
+	for i, r := range rs { // a copy: rs is the list cache's
+		r.WhatIf = nil
+		out[i] = r
+	}
+	return out
 }

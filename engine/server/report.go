@@ -83,7 +83,6 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	}
 	_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	// The page runs its own inline script and loads nothing else.
-	w.Header().Set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:")
+	w.Header().Set("Content-Security-Policy", report.CSP)
 	_, _ = w.Write(page)
 }
