@@ -75,8 +75,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		return b.Bytes(), nil
 	})
 	if err != nil {
-		if r.Context().Err() != nil {
-			return // the client went away: nobody to answer
+		if r.Context().Err() != nil { // nobody to answer
+			s.log.Info("access report abandoned: the client went away")
+			return
 		}
 		writeError(w, http.StatusInternalServerError, types.CodeEvaluation, "access report: "+err.Error(), nil)
 		return
