@@ -26,30 +26,9 @@ func (e *Engine) Snapshot(ctx context.Context) (*Engine, error) {
 	// a version read after it could already count a world not read.
 	version := e.version.Load()
 	w := e.World()
-	txn, err := e.store.NewTransaction(ctx)
+	data, err := e.policyData(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("snapshot: %w", err)
-	}
-	root, err := e.store.Read(ctx, txn, storage.RootPath)
-	e.store.Abort(ctx, txn)
-	if err != nil {
-		return nil, fmt.Errorf("snapshot: read the policies' data: %w", err)
-	}
-	top, ok := root.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("snapshot: the store's root is a %T, not an object", root)
-	}
-	data := make(map[string]any, len(top))
-	for k, v := range top {
-		if k == "world" { // rebuilt from w below, not copied from the store
-			continue
-		}
-		// A copy (the store hands out its own values), small: the
-		// policies' data, not the world.
-		if err := util.RoundTrip(&v); err != nil {
-			return nil, fmt.Errorf("snapshot: copy data.%s: %w", k, err)
-		}
-		data[k] = v
+		return nil, err
 	}
 	data["world"] = w.Data()
 	snap, err := New(ctx, WithCompiler(e.compiler), WithStore(NewStore(data)), WithDecisionCache(e.cacheSize),
@@ -60,4 +39,35 @@ func (e *Engine) Snapshot(ctx context.Context) (*Engine, error) {
 	snap.world.Store(w)
 	snap.version.Store(version)
 	return snap, nil
+}
+
+// policyData copies everything the store holds but the world: the
+// policies' data (small).
+func (e *Engine) policyData(ctx context.Context) (map[string]any, error) {
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: %w", err)
+	}
+	// Open until the data is copied: the store hands out its own maps,
+	// and a write (SetWorld replaces /world) changes the root's.
+	defer e.store.Abort(ctx, txn)
+	root, err := e.store.Read(ctx, txn, storage.RootPath)
+	if err != nil {
+		return nil, fmt.Errorf("snapshot: read the policies' data: %w", err)
+	}
+	top, ok := root.(map[string]any)
+	if !ok {
+		return nil, fmt.Errorf("snapshot: the store's root is a %T, not an object", root)
+	}
+	data := make(map[string]any, len(top))
+	for k, v := range top {
+		if k == "world" { // the snapshot's is built from its World
+			continue
+		}
+		if err := util.RoundTrip(&v); err != nil { // a copy: the store's values are its own
+			return nil, fmt.Errorf("snapshot: copy data.%s: %w", k, err)
+		}
+		data[k] = v
+	}
+	return data, nil
 }

@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/padlock/padlock/engine"
@@ -74,5 +75,53 @@ func TestASnapshotKeepsItsWorld(t *testing.T) {
 	}
 	if _, err := eng.ListAccess(ctx, "deleted"); !errors.Is(err, engine.ErrUnknownFlow) {
 		t.Errorf("engine: access to a deleted flow: %v, want %v", err, engine.ErrUnknownFlow)
+	}
+}
+
+// TestSnapshotsWhileTheWorldIsWritten: snapshots taken while the world is
+// replaced and patched over and over (run with -race) are each one whole
+// world: every flow of a snapshot's world is known to its queries.
+func TestSnapshotsWhileTheWorldIsWritten(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worldOf := func(n int) *world.World {
+		w := &world.World{}
+		for i := range n {
+			w.Flows = append(w.Flows, document.DesktopFlow{Kind: document.KindDesktopFlow, ID: fmt.Sprintf("f%d", i), Name: "F", Environment: "env",
+				Owner: "user:o@x.example", SchemaVersion: document.SchemaV2, Actions: []document.Action{}})
+		}
+		return w
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range 200 {
+			if err := eng.SetWorld(ctx, worldOf(1+i%7)); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for taken := 0; ; taken++ {
+		select {
+		case <-done:
+			if taken == 0 {
+				t.Error("no snapshot was taken while the world was written")
+			}
+			return
+		default:
+		}
+		snap, err := eng.Snapshot(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range snap.World().Flows {
+			if d := snap.Decide(ctx, document.Query{Action: "run", Principal: "user:o@x.example", Flow: f.ID, Mode: "console"}); !d.Allow {
+				t.Fatalf("snapshot of %d flows: %s: %v", len(snap.World().Flows), f.ID, d.Codes())
+			}
+		}
 	}
 }
