@@ -60,7 +60,7 @@ Example:
 					return cli.Exit("padlock: the audited exports or documents are unusable: no report was written", exitUnusable)
 				}
 			}
-			data, err := report.Build(c.Context, eng, c.String("title"), aud, report.WithWorkers(runtime.GOMAXPROCS(0)))
+			data, err := report.Build(c.Context, eng, c.String("title"), aud, report.WithWorkers(runtime.GOMAXPROCS(0)), report.WithProgress(meter(c)))
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/audit"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/render"
 )
 
@@ -133,13 +134,17 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	cells := make([][]principalCell, len(flows))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cfg.workers)
+	cfg.progress.Track(flowsReported)
 	for i, f := range flows {
 		g.Go(func() (err error) {
 			rows[i], cells[i], err = buildFlow(gctx, eng, f)
+			cfg.progress.Add(flowsReported, 1)
 			return err
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	cfg.progress.Done()
+	if err != nil {
 		return nil, err
 	}
 	for i, f := range flows {
@@ -168,14 +173,24 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	return d, nil
 }
 
+// flowsReported is what the progress meter counts.
+const flowsReported = "desktop flows reported"
+
 // Option configures Build.
 type Option func(*config)
 
-type config struct{ workers int }
+type config struct {
+	workers  int
+	progress *progress.Meter
+}
 
 // WithWorkers asks about n flows at a time (default 1: a sidecar keeps its
 // other cores for decisions; the report command uses every core).
 func WithWorkers(n int) Option { return func(c *config) { c.workers = max(n, 1) } }
+
+// WithProgress counts the flows asked about on m (a report of 10,000 flows
+// takes minutes).
+func WithProgress(m *progress.Meter) Option { return func(c *config) { c.progress = m } }
 
 // principalCell is a cell before its principal has a number.
 type principalCell struct {

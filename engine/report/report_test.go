@@ -16,6 +16,7 @@ import (
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/progress"
 	"github.com/padlock/padlock/engine/report"
 )
 
@@ -95,6 +96,16 @@ func TestReportIsTheSameForTheSameWorld(t *testing.T) {
 		if !bytes.Equal(again.Bytes(), first.Bytes()) {
 			t.Fatal("the same data wrote another page")
 		}
+	}
+}
+
+// TestReportShowsItsProgress: a report counts the flows it has asked
+// about on its meter, and clears the line when done.
+func TestReportShowsItsProgress(t *testing.T) {
+	var line bytes.Buffer
+	d := exampleReport(t, report.WithProgress(progress.New(&line, 0)), report.WithWorkers(2))
+	if len(d.Flows) != 4 || !strings.Contains(line.String(), "4 desktop flows reported") || !strings.HasSuffix(line.String(), "\r\033[K") {
+		t.Errorf("%d flows, meter %q", len(d.Flows), line.String())
 	}
 }
 
