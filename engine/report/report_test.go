@@ -222,6 +222,35 @@ func TestReportInABrowser(t *testing.T) {
 	}
 }
 
+// TestABrokenReportSaysSo: a page whose data cannot be read (cut short in
+// a mail, say) says so instead of drawing an empty matrix.
+func TestABrokenReportSaysSo(t *testing.T) {
+	ctx := browser(t)
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	var b bytes.Buffer
+	if err := report.Write(&b, exampleReport(t)); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	start := strings.Index(page, `type="application/gzip+base64">`) + len(`type="application/gzip+base64">`)
+	broken := filepath.Join(t.TempDir(), "broken.html")
+	if err := os.WriteFile(broken, []byte(page[:start+40]+page[strings.Index(page[start:], "</script>")+start:]), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+broken)); err != nil {
+		t.Fatal(err)
+	}
+	var text string
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		var err error
+		if text, err = chromedp.Run(ctx, chromedp.Evaluate[string](`document.body.textContent`)); err == nil && strings.Contains(text, "This report could not be read") {
+			return
+		}
+	}
+	t.Errorf("a page with its data cut short shows: %.200q", text)
+}
+
 // TestLargeReportOpensQuickly: a report of 10,000 flows and 1,000
 // principals opens, its first page drawn, in at most 3 s. The report is
 // shaped as the generated world's (synth.WorldOf(10000, 1000)) is: 16
