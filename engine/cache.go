@@ -12,8 +12,8 @@ const DefaultCacheSize = 1 << 16
 // listCacheSize bounds the cache of list answers, which are larger.
 const listCacheSize = 1 << 10
 
-// maxForgotten bounds how many flows the decision cache remembers having
-// forgotten; past it, it forgets everything at once.
+// maxForgotten bounds how many flows changes remembers a write of; past
+// it, every answer is taken as changed.
 const maxForgotten = 1 << 12
 
 // worldCaches remember answers for one world: decisions, and the answers of
@@ -28,32 +28,31 @@ type worldCaches struct {
 	lists     *cache[string, any] // a list's decoded answer ([]ListedPrincipal, []ListedFlow)
 }
 
-func newWorldCaches(size int) *worldCaches {
-	return &worldCaches{decisions: newDecisionCache(size), lists: newCache[string, any](min(size, listCacheSize))}
+func newWorldCaches(size int, changes *changes) *worldCaches {
+	return &worldCaches{decisions: newDecisionCache(size, changes), lists: newCache[string, any](min(size, listCacheSize))}
 }
 
 // decisionCache remembers decisions by flow, so that a write of one flow's
 // documents forgets that flow's decisions only. A decision is evaluated
 // against the store at some world version; it is remembered only if no
-// write that could change it was applied since that version: otherwise an
-// evaluation that began before a write and ended after it would put the
-// old world's answer back after the write forgot it.
+// write that could change it was noted since that version (changes):
+// otherwise an evaluation that began before a write and ended after it
+// would put the old world's answer back after the write forgot it.
 type decisionCache struct {
-	mu        sync.RWMutex
-	max       int
-	m         map[document.Query]Decision
-	byFlow    map[string][]document.Query // the remembered queries of each flow, to forget them
-	forgotten map[string]uint64           // flow → version of the last write that changed it
-	allSince  uint64                      // version of the last write that could change any flow
+	mu      sync.RWMutex
+	max     int
+	m       map[document.Query]Decision
+	byFlow  map[string][]document.Query // the remembered queries of each flow, to forget them
+	changes *changes                    // the engine's: which writes reach which flows
 }
 
-// newDecisionCache is a cache of at most size decisions; nil (size 0)
-// remembers nothing.
-func newDecisionCache(size int) *decisionCache {
+// newDecisionCache is a cache of at most size decisions, told of writes
+// by changes; nil (size 0) remembers nothing.
+func newDecisionCache(size int, changes *changes) *decisionCache {
 	if size <= 0 {
 		return nil
 	}
-	return &decisionCache{max: size, m: map[document.Query]Decision{}, byFlow: map[string][]document.Query{}, forgotten: map[string]uint64{}}
+	return &decisionCache{max: size, m: map[document.Query]Decision{}, byFlow: map[string][]document.Query{}, changes: changes}
 }
 
 // get is one map lookup: the hot path of a remembered decision.
@@ -75,7 +74,9 @@ func (c *decisionCache) put(q document.Query, d Decision, v uint64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.allSince > v || c.forgotten[q.Flow] > v {
+	// Under the lock: a write notes its change before it forgets (see
+	// PatchWorld), so a put either sees the note or is forgotten after.
+	if c.changes.since(q.Flow, v) {
 		return
 	}
 	if _, had := c.m[q]; !had {
@@ -91,19 +92,17 @@ func (c *decisionCache) put(q document.Query, d Decision, v uint64) {
 	c.m[q] = d
 }
 
-// forget drops the decisions a write at version v can change: those about
-// flows, or all of them.
-func (c *decisionCache) forget(v uint64, everyone bool, flows []string) {
+// forget drops the decisions a write (noted in changes first) can change:
+// those about flows, or all of them.
+func (c *decisionCache) forget(everyone bool, flows []string) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if everyone || len(c.forgotten)+len(flows) > maxForgotten {
+	if everyone {
 		clear(c.m)
 		clear(c.byFlow)
-		clear(c.forgotten)
-		c.allSince = v
 		return
 	}
 	for _, f := range flows {
@@ -111,7 +110,6 @@ func (c *decisionCache) forget(v uint64, everyone bool, flows []string) {
 			delete(c.m, q)
 		}
 		delete(c.byFlow, f)
-		c.forgotten[f] = v
 	}
 }
 

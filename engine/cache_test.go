@@ -28,11 +28,14 @@ func TestTheDecisionCacheForgetsWhatAWriteCanChange(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := newDecisionCache(100)
+			ch := &changes{}
+			c := newDecisionCache(100, ch)
 			for f := range tt.kept {
 				c.put(q(f), allow, 1)
 			}
-			c.forget(2, tt.everyone, tt.flows)
+			// A write at version 2, noted before it forgets.
+			ch.note(2, tt.everyone, tt.flows)
+			c.forget(tt.everyone, tt.flows)
 			for f, want := range tt.kept {
 				if _, got := c.get(q(f)); got != want {
 					t.Errorf("%s remembered: %v, want %v", f, got, want)
@@ -58,10 +61,12 @@ func TestTheDecisionCacheForgetsWhatAWriteCanChange(t *testing.T) {
 	}
 }
 
-// TestTheDecisionCacheStaysBounded: past its size it starts over, and
-// past maxForgotten flows it forgets everything at once rather than grow.
+// TestTheDecisionCacheStaysBounded: past its size it starts over, and past
+// maxForgotten flows the record of writes takes every answer as changed
+// rather than grow.
 func TestTheDecisionCacheStaysBounded(t *testing.T) {
-	c := newDecisionCache(10)
+	ch := &changes{}
+	c := newDecisionCache(10, ch)
 	for i := range 25 {
 		c.put(document.Query{Flow: string(rune('a' + i))}, Decision{}, 0)
 		if len(c.m) > 10 {
@@ -72,8 +77,8 @@ func TestTheDecisionCacheStaysBounded(t *testing.T) {
 	for i := range flows {
 		flows[i] = string(rune(i))
 	}
-	c.forget(1, false, flows)
-	if len(c.forgotten) != 0 || c.allSince != 1 || len(c.m) != 0 || len(c.byFlow) != 0 {
-		t.Fatalf("forgotten %d flows, allSince %d, %d decisions", len(c.forgotten), c.allSince, len(c.m))
+	ch.note(1, false, flows)
+	if len(ch.flow) != 0 || ch.all != 1 || !ch.since("never written", 0) {
+		t.Fatalf("%d flows remembered, every answer changed at %d", len(ch.flow), ch.all)
 	}
 }

@@ -39,6 +39,7 @@ type Engine struct {
 	world     atomic.Pointer[world.World]
 	cache     atomic.Pointer[worldCaches]
 	version   atomic.Uint64 // counts the world's changes, for the decision cache
+	changes   changes       // which flows each change could reach (ChangedSince)
 	cacheSize int
 	loader    *load.Loader
 	paths     pathQueries
@@ -151,7 +152,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, minPerPart: cfg.minPerPart, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
-	e.cache.Store(newWorldCaches(cfg.cacheSize))
+	e.cache.Store(newWorldCaches(cfg.cacheSize, &e.changes))
 	return e, nil
 }
 
@@ -215,6 +216,9 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	if w == nil {
 		return fmt.Errorf("set world: nil world")
 	}
+	// Noted before the world is stored: see changes. A write that fails
+	// after it only makes a cache ask again.
+	e.changes.note(e.version.Load()+1, true, nil)
 	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
 	if err != nil {
 		return fmt.Errorf("set world: %w", err)
@@ -223,7 +227,7 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	// After the store write: a query that sees the new cache evaluates
 	// against the new world.
 	e.version.Add(1)
-	e.cache.Store(newWorldCaches(e.cacheSize))
+	e.cache.Store(newWorldCaches(e.cacheSize, &e.changes))
 	return nil
 }
 
@@ -235,6 +239,7 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	if w == nil {
 		return fmt.Errorf("patch world: nil world")
 	}
+	e.changes.note(e.version.Load()+1, p.Everyone, p.Flows) // before the world: see changes
 	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
 	if err != nil {
 		return fmt.Errorf("patch world: %w", err)
@@ -250,10 +255,10 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	}
 	e.world.Store(w)
 	// After the commit, as in SetWorld; a decision evaluated before it
-	// and remembered after is refused by its older version.
-	v := e.version.Add(1)
+	// and remembered after is refused by its older version (changes).
+	e.version.Add(1)
 	caches := e.cache.Load()
-	caches.decisions.forget(v, p.Everyone, p.Flows)
+	caches.decisions.forget(p.Everyone, p.Flows)
 	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"sort"
 	"strconv"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -95,6 +96,9 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	for _, o := range opts {
 		o(&cfg)
 	}
+	if !cfg.rows.of(eng) {
+		return nil, fmt.Errorf("report: rows kept for another engine")
+	}
 	// Every row from one world, however long the report takes and
 	// whatever is written meanwhile.
 	eng, err := eng.Snapshot(ctx)
@@ -135,10 +139,18 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cfg.workers)
 	cfg.progress.Track(flowsReported)
+	var reused atomic.Int64
 	for i, f := range flows {
 		g.Go(func() (err error) {
-			rows[i], cells[i], err = buildFlow(gctx, eng, f)
-			cfg.progress.Add(flowsReported, 1)
+			defer cfg.progress.Add(flowsReported, 1)
+			var ok bool
+			if rows[i], cells[i], ok = cfg.rows.take(f.ID, eng.Version()); ok {
+				reused.Add(1)
+				return nil
+			}
+			if rows[i], cells[i], err = buildFlow(gctx, eng, f); err == nil {
+				cfg.rows.keep(f.ID, eng.Version(), rows[i], cells[i])
+			}
 			return err
 		})
 	}
@@ -147,6 +159,11 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 	if err != nil {
 		return nil, err
 	}
+	ids := make(map[string]bool, len(flows))
+	for _, f := range flows {
+		ids[f.ID] = true
+	}
+	cfg.rows.done(ids, int(reused.Load()))
 	for i, f := range flows {
 		envs[f.Environment] = true
 		row := rows[i]
@@ -182,6 +199,7 @@ type Option func(*config)
 type config struct {
 	workers  int
 	progress *progress.Meter
+	rows     *Rows
 }
 
 // WithWorkers asks about n flows at a time (default 1: a sidecar keeps its

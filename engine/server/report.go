@@ -14,10 +14,11 @@ import (
 )
 
 // reportPages builds the access report one page at a time and keeps the
-// last page built, with the engine and world version it shows: the report
-// of a large world takes minutes of a core, and an operator who opens it
-// again, or reloads it while it is built, must get it without another
-// build when nothing has changed.
+// last page built, with the engine and world version it shows, and its
+// rows: the report of a large world takes minutes of a core, and an
+// operator who opens it again, or reloads it while it is built, must get
+// it without another build when nothing has changed, and after a write
+// with only the rows it changed asked again.
 type reportPages struct {
 	turn chan struct{} // held for a whole build; a request waits its turn or gives up
 	// eng is weak: a page kept must not keep an engine replaced since
@@ -25,13 +26,16 @@ type reportPages struct {
 	eng     weak.Pointer[engine.Engine]
 	version uint64
 	page    []byte
+	// rows of the last page, for the next one to ask again only about the
+	// flows written since.
+	rows *report.Rows
 }
 
 func newReportPages() *reportPages { return &reportPages{turn: make(chan struct{}, 1)} }
 
 // get returns the report of the engine's world now, built by build
 // unless the last page shows this world.
-func (p *reportPages) get(ctx context.Context, eng *engine.Engine, build func(context.Context, *engine.Engine) ([]byte, error)) ([]byte, error) {
+func (p *reportPages) get(ctx context.Context, eng *engine.Engine, build func(context.Context, *engine.Engine, *report.Rows) ([]byte, error)) ([]byte, error) {
 	select {
 	case p.turn <- struct{}{}:
 	case <-ctx.Done():
@@ -45,7 +49,10 @@ func (p *reportPages) get(ctx context.Context, eng *engine.Engine, build func(co
 	if p.eng.Value() == eng && p.version == version {
 		return p.page, nil
 	}
-	page, err := build(ctx, eng)
+	if p.eng.Value() != eng {
+		p.rows = report.NewRows(eng) // new policies: no row holds
+	}
+	page, err := build(ctx, eng, p.rows)
 	if err != nil {
 		return nil, err
 	}
@@ -61,9 +68,9 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 	// client that goes away cancels the build), the usual one to send it.
 	rc := http.NewResponseController(w)
 	_ = rc.SetWriteDeadline(time.Time{})
-	page, err := s.reports.get(r.Context(), s.eng.Load(), func(ctx context.Context, eng *engine.Engine) ([]byte, error) {
+	page, err := s.reports.get(r.Context(), s.eng.Load(), func(ctx context.Context, eng *engine.Engine, rows *report.Rows) ([]byte, error) {
 		start := time.Now()
-		data, err := report.Build(ctx, eng, "padlock access report ("+s.cfg.ID+")", nil)
+		data, err := report.Build(ctx, eng, "padlock access report ("+s.cfg.ID+")", nil, report.WithRows(rows))
 		if err != nil {
 			return nil, err
 		}
@@ -71,7 +78,7 @@ func (s *Server) handleReport(w http.ResponseWriter, r *http.Request) {
 		if err := report.Write(&b, data); err != nil {
 			return nil, err
 		}
-		s.log.Info("access report built", "flows", len(data.Flows), "principals", len(data.Principals), "bytes", b.Len(), "took", time.Since(start).Round(time.Millisecond))
+		s.log.Info("access report built", "flows", len(data.Flows), "rows_reused", rows.Reused(), "principals", len(data.Principals), "bytes", b.Len(), "took", time.Since(start).Round(time.Millisecond))
 		return b.Bytes(), nil
 	})
 	if err != nil {

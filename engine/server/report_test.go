@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -16,13 +18,7 @@ import (
 // built once per world: asked again it is the same page without a build,
 // and after a write it shows the write.
 func TestReportEndpoint(t *testing.T) {
-	var log lockedBuffer
-	s, err := New(context.Background(), Config{Docs: []string{exampleWorld}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(s.Handler())
-	defer ts.Close()
+	_, ts, log := loggedServer(t)
 	builds := func() int { return strings.Count(log.String(), "access report built") }
 	shows := func(page, what string) bool {
 		t.Helper()
@@ -48,6 +44,19 @@ func TestReportEndpoint(t *testing.T) {
 	}
 }
 
+// loggedServer serves the example world and keeps the server's log.
+func loggedServer(t *testing.T) (*Server, *httptest.Server, *lockedBuffer) {
+	t.Helper()
+	log := &lockedBuffer{}
+	s, err := New(context.Background(), Config{Docs: []string{exampleWorld}, Logger: slog.New(slog.NewTextHandler(log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(ts.Close)
+	return s, ts, log
+}
+
 // lockedBuffer is a log the server writes from its handlers' goroutines.
 type lockedBuffer struct {
 	mu sync.Mutex
@@ -64,4 +73,56 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestReportRowsFollowWrites: after each write (a share of one flow, a
+// new flow, a team, a connection, a share deleted), GET /report is the page
+// a report built afresh over the world serving then writes, byte for byte,
+// while it asks again only about the flows the write could change.
+func TestReportRowsFollowWrites(t *testing.T) {
+	s, ts, log := loggedServer(t)
+	fresh := func() string {
+		t.Helper()
+		d, err := report.Build(context.Background(), s.Engine(), "padlock access report ("+s.cfg.ID+")", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := report.Write(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	reused := regexp.MustCompile(`flows=(\d+) rows_reused=(\d+)`)
+	for _, tt := range []struct {
+		name, method, path, body string
+		allReasked               bool // the write could change every row
+	}{
+		{name: "first", allReasked: true},
+		{"a share of one flow", "PUT", "/v1/documents", `{"kind":"Share","flow":"flow-legacy-report","grants":[{"principal":"frank@northwind.example","role":"co-owner"}]}`, false},
+		{"a new flow", "PUT", "/v1/documents", `{"kind":"DesktopFlow","id":"flow-api","name":"API flow","environment":"northwind-prod","owner":"user:frank@northwind.example","schemaVersion":"v2","connectionReferences":[],"actions":[]}`, false},
+		{"a team", "PUT", "/v1/documents", `{"kind":"Team","id":"team:api","members":["user:frank@northwind.example"]}`, true},
+		{"a connection", "PUT", "/v1/documents", `{"kind":"Connection","id":"conn-frank-sp","connector":"shared_sharepointonline","environment":"northwind-prod","owner":"user:frank@northwind.example","account":"frank@northwind.example","status":"Connected"}`, true},
+		{"the share deleted", "DELETE", "/v1/documents/Share/flow-legacy-report", "", false},
+	} {
+		if tt.method != "" {
+			if status, res := do(t, tt.method, ts.URL+tt.path, tt.body); status != 200 && status != 204 {
+				t.Fatalf("%s: %d %v", tt.name, status, res)
+			}
+		}
+		status, page := raw(t, "GET", ts.URL+"/report", "")
+		if status != 200 || page != fresh() {
+			t.Fatalf("%s: %d, the page is the one built afresh: %v", tt.name, status, page == fresh())
+		}
+		m := reused.FindAllStringSubmatch(log.String(), -1)
+		if len(m) == 0 {
+			t.Fatalf("%s: no build logged", tt.name)
+		}
+		t.Logf("%s: %s", tt.name, m[len(m)-1][0])
+		flows, _ := strconv.Atoi(m[len(m)-1][1])
+		kept, _ := strconv.Atoi(m[len(m)-1][2])
+		if tt.allReasked && kept != 0 || !tt.allReasked && kept < flows-1 {
+			t.Errorf("%s: %d rows of %d reused", tt.name, kept, flows)
+		}
+	}
 }

@@ -1,0 +1,49 @@
+package engine_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/padlock/padlock/engine"
+	"github.com/padlock/padlock/engine/world"
+)
+
+// TestChangedSinceFollowsWrites: a patch of some flows changes answers
+// about those flows only; a patch that reaches everyone, or a new world,
+// changes every answer; and nothing changes an answer about a version
+// after the write.
+func TestChangedSinceFollowsWrites(t *testing.T) {
+	ctx := context.Background()
+	eng, err := engine.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &world.World{}
+	if err := eng.SetWorld(ctx, w); err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name    string
+		write   func() error
+		changed map[string]bool // flows whose answers from before the write changed
+	}{
+		{"a patch of f1", func() error { return eng.PatchWorld(ctx, w, world.Patch{Flows: []string{"f1"}}) }, map[string]bool{"f1": true}},
+		{"a patch of f2 and f3", func() error { return eng.PatchWorld(ctx, w, world.Patch{Flows: []string{"f2", "f3"}}) }, map[string]bool{"f2": true, "f3": true}},
+		{"a patch that reaches everyone", func() error { return eng.PatchWorld(ctx, w, world.Patch{Everyone: true}) }, map[string]bool{"f1": true, "f2": true, "f3": true, "f4": true}},
+		{"a new world", func() error { return eng.SetWorld(ctx, w) }, map[string]bool{"f1": true, "f2": true, "f3": true, "f4": true}},
+	}
+	for _, st := range steps {
+		before := eng.Version()
+		if err := st.write(); err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range []string{"f1", "f2", "f3", "f4"} {
+			if got := eng.ChangedSince(f, before); got != st.changed[f] {
+				t.Errorf("%s: changed since %d for %s: %v, want %v", st.name, before, f, got, st.changed[f])
+			}
+			if eng.ChangedSince(f, eng.Version()) {
+				t.Errorf("%s: %s changed since the version now", st.name, f)
+			}
+		}
+	}
+}
