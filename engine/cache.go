@@ -12,9 +12,6 @@ const DefaultCacheSize = 1 << 16
 // listCacheSize bounds the cache of list answers, which are larger.
 const listCacheSize = 1 << 10
 
-// maxForgotten bounds how many flows changes remembers a write of; past
-// it, every answer is taken as changed.
-const maxForgotten = 1 << 12
 
 // worldCaches remember answers for one world: decisions, and the answers of
 // list queries (by path and input). An answer is a pure function of the

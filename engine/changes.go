@@ -2,6 +2,10 @@ package engine
 
 import "sync"
 
+// maxForgotten bounds how many flows changes remembers a write of; past
+// it, every answer is taken as changed.
+const maxForgotten = 1 << 12
+
 // changes remembers, by world version, which flows each write could change
 // answers about: what a cache of answers about one flow kept across writes
 // (a report's rows) asks before it uses an answer from an older version.
