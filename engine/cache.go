@@ -12,7 +12,6 @@ const DefaultCacheSize = 1 << 16
 // listCacheSize bounds the cache of list answers, which are larger.
 const listCacheSize = 1 << 10
 
-
 // worldCaches remember answers for one world: decisions, and the answers of
 // list queries (by path and input). An answer is a pure function of the
 // query, the world and the policies; SetWorld installs fresh caches after
