@@ -33,6 +33,15 @@ type keptRow struct {
 // eng (or a snapshot of it) with them.
 func NewRows(eng *engine.Engine) *Rows { return &Rows{eng: weak.Make(eng), kept: map[string]keptRow{}} }
 
+// For returns r if it keeps the rows of eng's reports, or else new rows
+// for eng: no row of another engine (other policies) holds.
+func (r *Rows) For(eng *engine.Engine) *Rows {
+	if r != nil && r.of(eng) {
+		return r
+	}
+	return NewRows(eng)
+}
+
 // of reports whether r keeps rows of eng's reports.
 func (r *Rows) of(eng *engine.Engine) bool { return r == nil || r.eng.Value() == eng }
 

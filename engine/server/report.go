@@ -49,9 +49,7 @@ func (p *reportPages) get(ctx context.Context, eng *engine.Engine, build func(co
 	if p.eng.Value() == eng && p.version == version {
 		return p.page, nil
 	}
-	if p.eng.Value() != eng {
-		p.rows = report.NewRows(eng) // new policies: no row holds
-	}
+	p.rows = p.rows.For(eng) // kept across a build cut short, not across new policies
 	page, err := build(ctx, eng, p.rows)
 	if err != nil {
 		return nil, err
