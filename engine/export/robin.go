@@ -135,10 +135,14 @@ func (l *lexer) statements(script string, want filter) []statement {
 }
 
 // hazards are the offsets, in order, of what can carry a statement onto
-// the next line: every \'\'\', /# and backslash.
+// the next line: every ''', every /# and every backslash right before a
+// newline. Any other backslash escapes a character of its own line, where
+// a single-quoted literal still ends: real scripts escape quotes in
+// control names on one line in twelve, and those lines are skipped, not
+// tokenized.
 func hazards(src string) []int {
 	out := []int{}
-	for _, sep := range []string{"'''", "/#", "\\"} {
+	for _, sep := range []string{"'''", "/#", "\\\n"} {
 		for i := 0; ; {
 			j := strings.Index(src[i:], sep)
 			if j < 0 {

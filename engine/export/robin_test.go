@@ -2,6 +2,8 @@ package export
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -91,6 +93,9 @@ func FuzzScript(f *testing.F) {
 func FuzzStatementsWhere(f *testing.F) {
 	f.Add("SET Password TO 'x'\r\nUI.Click a: $'''multi\nline''' b\nDISABLE External.InvokeCloudConnector Connection: 'c'\n/# SET a TO 'b'\n#/ SET c TO %d%")
 	f.Add("x 'unclosed\nSET a TO $fx'=1'\n%open 'q' \\'\n  DISABLE X\n'lit' SET\n/# c #/ SET Token TO 'v'")
+	// Backslashes: escaped quotes that end on their line, and a newline
+	// escaped inside a literal, which carries the statement onto the next.
+	f.Add("UI.Click c: appmask['Anchor \\'Party\\''] x\r\nSET Pwd TO 'a'\r\nUI.Click 'esc\\\nSET Token TO 'b'' y\nSET Key TO 'c\\\\\nSET Secret TO 'd'")
 	second := func(first, second token) bool {
 		return first.text != "SET" || second.kind == tokWord && strings.Contains(second.text, "o")
 	}
@@ -121,4 +126,40 @@ func FuzzUnquoteJSON(f *testing.F) {
 			t.Fatalf("unquoteJSON(%q) = %q, %v; encoding/json %q, %v", s, got, err, want, wantErr)
 		}
 	})
+}
+
+// BenchmarkParseScript reads the facts of botcreation's three real scripts
+// (about 1,500 lines each, 28 connector actions, a backslash on one line
+// in twelve): the part of an audit that grows with the scripts' size.
+func BenchmarkParseScript(b *testing.B) {
+	if _, err := os.Stat(realExports); err != nil {
+		b.Skipf("the real exports are not here (%v)", err)
+	}
+	f, err := os.Open(filepath.Join(realExports, "botcreation", "customizations.xml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	var scripts []string
+	if err := scanWorkflows(f, func(w xmlWorkflow, _ int) {
+		if w.definition != nil {
+			s, err := unquoteJSON(string(*w.definition))
+			if err != nil {
+				b.Fatal(err)
+			}
+			scripts = append(scripts, s)
+		}
+	}); err != nil || len(scripts) != 3 {
+		b.Fatalf("%d scripts, %v", len(scripts), err)
+	}
+	size := 0
+	for _, s := range scripts {
+		size += len(s)
+	}
+	b.SetBytes(int64(size))
+	for b.Loop() {
+		for _, s := range scripts {
+			parseScript(s, nil)
+		}
+	}
 }

@@ -188,10 +188,22 @@ func script(i int, refs []ref, lines int) (string, document.AuditFlow) {
 		// The statement mix of botcreation's scripts: about one line in ten
 		// a SET, one in nine an END, one in forty a DISABLEd action, the
 		// rest UI and web automation, conditions and error handling;
-		// about 58 bytes a line.
+		// about 58 bytes a line. Like theirs, one line in twelve escapes a
+		// quote with a backslash (a control's name) and three in fifteen
+		// hundred have a triple-quoted literal: what the lexer must
+		// tokenize, as a statement may go on past them to the next line.
 		switch k % 10 {
 		case 0:
-			line(fmt.Sprintf("            WebAutomation.Click.Click BrowserInstance: Browser Control: appmask['Web Page']['Button %d'] WaitForPageToLoadTimeout: 60", k))
+			switch {
+			case k%1000 == 250:
+				line("        SET EmailId TO $'''person@example.com'''")
+			case k%1000 == 490:
+				line("        Text.SplitText.SplitWithDelimiter Text: WorkQueueItem.Value CustomDelimiter: $''',''' IsRegEx: False Result=> TextList")
+			case k%60 < 50:
+				line(fmt.Sprintf("            WebAutomation.Click.Click BrowserInstance: $fx'=BrowserBroward' Control: appmask['Broward']['Anchor \\'Party Name %d\\''] WaitForPageToLoadTimeout: 60", k))
+			default:
+				line(fmt.Sprintf("            WebAutomation.Click.Click BrowserInstance: Browser Control: appmask['Web Page']['Button %d'] WaitForPageToLoadTimeout: 60", k))
+			}
 		case 1, 5:
 			line("        END")
 		case 2:
