@@ -135,8 +135,8 @@ func (l *lexer) statements(script string, want filter) []statement {
 }
 
 // hazards are the offsets, in order, of what can carry a statement onto
-// the next line: every ”', every /# and every backslash right before a
-// newline. Any other backslash escapes a character of its own line, where
+// the next line: every triple quote, every /# and every backslash right
+// before a newline. Any other backslash escapes a character of its own line, where
 // a single-quoted literal still ends: real scripts escape quotes in
 // control names on one line in twelve, and those lines are skipped, not
 // tokenized.
