@@ -1,9 +1,11 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/world"
 )
 
 // TestTheDecisionCacheForgetsWhatAWriteCanChange: a write of one flow's
@@ -80,5 +82,46 @@ func TestTheDecisionCacheStaysBounded(t *testing.T) {
 	ch.note(1, false, flows)
 	if len(ch.flow) != 0 || ch.all != 1 || !ch.since("never written", 0) {
 		t.Fatalf("%d flows remembered, every answer changed at %d", len(ch.flow), ch.all)
+	}
+}
+
+// TestANewWorldKeepsTheDecisionsItCannotChange: a sidecar that rereads its
+// folder sets a whole new world; when only a share differs, the decisions
+// about other flows stay remembered, and the shared flow's are asked
+// again and follow the share.
+func TestANewWorldKeepsTheDecisionsItCannotChange(t *testing.T) {
+	ctx := context.Background()
+	eng, err := New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	flows := []document.DesktopFlow{
+		{Kind: document.KindDesktopFlow, ID: "f1", Name: "F1", Environment: "e", Owner: "user:o@x.example", SchemaVersion: "v2"},
+		{Kind: document.KindDesktopFlow, ID: "f2", Name: "F2", Environment: "e", Owner: "user:o@x.example", SchemaVersion: "v2"},
+	}
+	share := func(flow string) document.Share {
+		return document.Share{Kind: document.KindShare, Flow: flow, Grants: []document.Grant{{Principal: "user:u@x.example", Role: "user"}}}
+	}
+	q := func(flow string) document.Query {
+		return document.Query{Action: document.ActionRun, Principal: "user:u@x.example", Flow: flow, Mode: "console"}
+	}
+	if err := eng.SetWorld(ctx, &world.World{Flows: flows, Shares: []document.Share{share("f1")}}); err != nil {
+		t.Fatal(err)
+	}
+	if !eng.Decide(ctx, q("f1")).Allow || eng.Decide(ctx, q("f2")).Allow {
+		t.Fatal("want f1 allowed and f2 denied before the share of f2")
+	}
+	if err := eng.SetWorld(ctx, &world.World{Flows: flows, Shares: []document.Share{share("f1"), share("f2")}}); err != nil {
+		t.Fatal(err)
+	}
+	cache := eng.cache.Load().decisions
+	if _, kept := cache.get(q("f1")); !kept {
+		t.Error("the decision about f1, which the new world does not change, was forgotten")
+	}
+	if _, kept := cache.get(q("f2")); kept {
+		t.Error("the decision about f2, whose share changed, was kept")
+	}
+	if !eng.Decide(ctx, q("f1")).Allow || !eng.Decide(ctx, q("f2")).Allow {
+		t.Error("want f1 and f2 allowed after the share of f2")
 	}
 }

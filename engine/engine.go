@@ -211,23 +211,26 @@ func (e *Engine) assemble(docs []load.Doc, m *progress.Meter) (*world.World, dia
 }
 
 // SetWorld replaces the documents the engine decides over, atomically: a
-// query sees the old world or the new one, never a mix.
+// query sees the old world or the new one, never a mix. Only the answers
+// the new world can change are forgotten (world.Changes): those about the
+// flows whose documents or shares differ, unless a team, a connection or
+// a role assignment does.
 func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	if w == nil {
 		return fmt.Errorf("set world: nil world")
 	}
+	// Writes are serialised by the caller: the world loaded is the one
+	// this write replaces.
+	everyone, flows := world.Changes(e.world.Load(), w)
 	// Noted before the world is stored: see changes. A write that fails
 	// after it only makes a cache ask again.
-	e.changes.note(e.version.Load()+1, true, nil)
+	e.changes.note(e.version.Load()+1, everyone, flows)
 	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
 	if err != nil {
 		return fmt.Errorf("set world: %w", err)
 	}
 	e.world.Store(w)
-	// After the store write: a query that sees the new cache evaluates
-	// against the new world.
-	e.version.Add(1)
-	e.cache.Store(newWorldCaches(e.cacheSize, &e.changes))
+	e.written(everyone, flows)
 	return nil
 }
 
@@ -254,13 +257,24 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 		return fmt.Errorf("patch world: %w", err)
 	}
 	e.world.Store(w)
-	// After the commit, as in SetWorld; a decision evaluated before it
-	// and remembered after is refused by its older version (changes).
-	e.version.Add(1)
-	caches := e.cache.Load()
-	caches.decisions.forget(p.Everyone, p.Flows)
-	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
+	e.written(p.Everyone, p.Flows)
 	return nil
+}
+
+// written counts a write whose world is stored, and forgets the answers
+// it can change: the decisions about flows (or all of them) and every
+// list. After the store write: a query that sees the new caches evaluates
+// against the new world, and a decision evaluated before it and
+// remembered after is refused by its older version (changes).
+func (e *Engine) written(everyone bool, flows []string) {
+	e.version.Add(1)
+	if everyone {
+		e.cache.Store(newWorldCaches(e.cacheSize, &e.changes))
+		return
+	}
+	caches := e.cache.Load()
+	caches.decisions.forget(false, flows)
+	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
 }
 
 // writeOp sets or removes one value below /world, creating the objects

@@ -5,6 +5,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,7 +20,7 @@ import (
 // built once per world: asked again it is the same page without a build,
 // and after a write it shows the write.
 func TestReportEndpoint(t *testing.T) {
-	_, ts, log := loggedServer(t)
+	_, ts, log := loggedServer(t, exampleWorld)
 	builds := func() int { return strings.Count(log.String(), "access report built") }
 	shows := func(page, what string) bool {
 		t.Helper()
@@ -44,11 +46,11 @@ func TestReportEndpoint(t *testing.T) {
 	}
 }
 
-// loggedServer serves the example world and keeps the server's log.
-func loggedServer(t *testing.T) (*Server, *httptest.Server, *lockedBuffer) {
+// loggedServer serves the documents of docs and keeps the server's log.
+func loggedServer(t *testing.T, docs string) (*Server, *httptest.Server, *lockedBuffer) {
 	t.Helper()
 	log := &lockedBuffer{}
-	s, err := New(context.Background(), Config{Docs: []string{exampleWorld}, Logger: slog.New(slog.NewTextHandler(log, nil))})
+	s, err := New(context.Background(), Config{Docs: []string{docs}, Logger: slog.New(slog.NewTextHandler(log, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,20 +82,8 @@ func (l *lockedBuffer) String() string {
 // a report built afresh over the world serving then writes, byte for byte,
 // while it asks again only about the flows the write could change.
 func TestReportRowsFollowWrites(t *testing.T) {
-	s, ts, log := loggedServer(t)
-	fresh := func() string {
-		t.Helper()
-		d, err := report.Build(context.Background(), s.Engine(), "padlock access report ("+s.cfg.ID+")", nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var b bytes.Buffer
-		if err := report.Write(&b, d); err != nil {
-			t.Fatal(err)
-		}
-		return b.String()
-	}
-	reused := regexp.MustCompile(`flows=(\d+) rows_reused=(\d+)`)
+	s, ts, log := loggedServer(t, exampleWorld)
+	check := rowsChecker(t, s, ts, log)
 	for _, tt := range []struct {
 		name, method, path, body string
 		allReasked               bool // the write could change every row
@@ -110,19 +100,76 @@ func TestReportRowsFollowWrites(t *testing.T) {
 				t.Fatalf("%s: %d %v", tt.name, status, res)
 			}
 		}
+		check(tt.name, tt.allReasked)
+	}
+}
+
+// TestReportRowsFollowAFolderReread: a sidecar that reads its documents
+// from a folder gets a whole new world on every reread; after a share
+// file changed, the next page asks again only about that flow, and after
+// a team changed, about every flow.
+func TestReportRowsFollowAFolderReread(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS(exampleWorld)); err != nil {
+		t.Fatal(err)
+	}
+	s, ts, log := loggedServer(t, dir)
+	check := rowsChecker(t, s, ts, log)
+	check("first", true)
+	for _, tt := range []struct {
+		name, file, old, new string
+		allReasked           bool
+	}{
+		{"a share file", "shares.yaml", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: user", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: co-owner", false},
+		{"a team file", "teams.yaml", "  - user:dave@northwind.example\n", "  - user:dave@northwind.example\n  - user:frank@northwind.example\n", true},
+	} {
+		file := filepath.Join(dir, tt.file)
+		b, err := os.ReadFile(file)
+		if err != nil || !bytes.Contains(b, []byte(tt.old)) {
+			t.Fatalf("%s: %v, or %s lacks %q", tt.name, err, tt.file, tt.old)
+		}
+		if err := os.WriteFile(file, bytes.Replace(b, []byte(tt.old), []byte(tt.new), 1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if probs := s.Reload(context.Background()); probs.HasErrors() {
+			t.Fatalf("%s: reread: %v", tt.name, probs)
+		}
+		check(tt.name, tt.allReasked)
+	}
+}
+
+// rowsChecker returns a check that GET /report is byte for byte the page
+// built afresh for the world serving now, and that its build reused every
+// row but at most one (none, if allReasked), as the server's log says.
+func rowsChecker(t *testing.T, s *Server, ts *httptest.Server, log *lockedBuffer) func(name string, allReasked bool) {
+	fresh := func() string {
+		t.Helper()
+		d, err := report.Build(context.Background(), s.Engine(), "padlock access report ("+s.cfg.ID+")", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		if err := report.Write(&b, d); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	reused := regexp.MustCompile(`flows=(\d+) rows_reused=(\d+)`)
+	return func(name string, allReasked bool) {
+		t.Helper()
 		status, page := raw(t, "GET", ts.URL+"/report", "")
 		if status != 200 || page != fresh() {
-			t.Fatalf("%s: %d, the page is the one built afresh: %v", tt.name, status, page == fresh())
+			t.Fatalf("%s: %d, the page is the one built afresh: %v", name, status, page == fresh())
 		}
 		m := reused.FindAllStringSubmatch(log.String(), -1)
 		if len(m) == 0 {
-			t.Fatalf("%s: no build logged", tt.name)
+			t.Fatalf("%s: no build logged", name)
 		}
-		t.Logf("%s: %s", tt.name, m[len(m)-1][0])
+		t.Logf("%s: %s", name, m[len(m)-1][0])
 		flows, _ := strconv.Atoi(m[len(m)-1][1])
 		kept, _ := strconv.Atoi(m[len(m)-1][2])
-		if tt.allReasked && kept != 0 || !tt.allReasked && kept < flows-1 {
-			t.Errorf("%s: %d rows of %d reused", tt.name, kept, flows)
+		if allReasked && kept != 0 || !allReasked && kept < flows-1 {
+			t.Errorf("%s: %d rows of %d reused", name, kept, flows)
 		}
 	}
 }
