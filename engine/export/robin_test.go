@@ -163,3 +163,37 @@ func BenchmarkParseScript(b *testing.B) {
 		}
 	}
 }
+
+// FuzzIsPasswordLike: the fast check agrees with the regexp on any name.
+func FuzzIsPasswordLike(f *testing.F) {
+	for _, s := range []string{"Password", "DB_PASSWD", "ApiKey", "api_key", "Token2", "CaseNumber", "pa\u017F\u017Fword", "api\u212Aey", "X", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if got, want := isPasswordLike(name), passwordLike.MatchString(name); got != want {
+			t.Fatalf("isPasswordLike(%q) = %v, the regexp says %v", name, got, want)
+		}
+	})
+}
+
+// FuzzHazards: hazards finds every occurrence of its three sequences, as
+// strings.Index would, overlapping ones included.
+func FuzzHazards(f *testing.F) {
+	for _, s := range []string{"''''", "a/#/#b", "x\\\n\\\\\n", "$'''a''' '' / # \\", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		want := []int{}
+		for _, sep := range []string{"'''", "/#", "\\\n"} {
+			for i := 0; i+len(sep) <= len(src); i++ {
+				if src[i:i+len(sep)] == sep {
+					want = append(want, i)
+				}
+			}
+		}
+		slices.Sort(want)
+		if got := hazards(src); !slices.Equal(got, want) {
+			t.Fatalf("hazards(%q) = %v, want %v", src, got, want)
+		}
+	})
+}

@@ -15,6 +15,39 @@ import (
 
 var passwordLike = regexp.MustCompile(`(?i)(pass(word|wd)?|pwd|secret|token|api_?key|credential)`)
 
+// passwordLikeWords are what passwordLike matches in an ASCII name, in
+// lower case ("pass" covers password and passwd).
+var passwordLikeWords = []string{"pass", "pwd", "secret", "token", "apikey", "api_key", "credential"}
+
+// isPasswordLike is passwordLike.MatchString(name), without the regexp for
+// the ASCII names scripts use: a real script sets a literal on one line in
+// a hundred, and the regexp's case folding was a tenth of its parse. A
+// name with other letters keeps the regexp, whose (?i) also folds the
+// Kelvin sign to k and the long s to s.
+func isPasswordLike(name string) bool {
+	var buf [64]byte
+	if len(name) > len(buf) {
+		return passwordLike.MatchString(name)
+	}
+	lower := buf[:len(name)]
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf:
+			return passwordLike.MatchString(name)
+		case 'A' <= c && c <= 'Z':
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	for _, w := range passwordLikeWords {
+		if bytes.Contains(lower, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
 // scriptFacts is what padlock reads from a flow script.
 type scriptFacts struct {
 	actions     []document.AuditAction
@@ -79,7 +112,7 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 			switch name := strings.Clone(ts[1].text); { // a copy: see parseScript
 			case sensitive[name]:
 				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "sensitive", Line: s.line})
-			case passwordLike.MatchString(name):
+			case isPasswordLike(name):
 				f.credentials = append(f.credentials, document.AuditCredential{Variable: name, Why: "password-like", Line: s.line})
 			}
 		}
