@@ -176,24 +176,39 @@ func FuzzIsPasswordLike(f *testing.F) {
 	})
 }
 
-// FuzzHazards: hazards finds every occurrence of its three sequences, as
-// strings.Index would, overlapping ones included.
+// FuzzHazards: hazards finds every occurrence of its three sequences,
+// overlapping ones included, in order.
 func FuzzHazards(f *testing.F) {
-	for _, s := range []string{"''''", "a/#/#b", "x\\\n\\\\\n", "$'''a''' '' / # \\", ""} {
+	for _, s := range []string{"''''", "a/#/#b", "x\\\n\\\\\n", "$'''a''' '' / # \\", "", "0123456'''\\\n/#'''''/#"} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, src string) {
-		want := []int{}
-		for _, sep := range []string{"'''", "/#", "\\\n"} {
-			for i := 0; i+len(sep) <= len(src); i++ {
-				if src[i:i+len(sep)] == sep {
-					want = append(want, i)
-				}
+	f.Fuzz(func(t *testing.T, src string) { checkHazards(t, src) })
+}
+
+// TestHazardsAtEveryOffset: each sequence is found at every offset, among
+// bytes that start it (a faster search would have to read several bytes
+// at once: this is where it would go wrong).
+func TestHazardsAtEveryOffset(t *testing.T) {
+	for _, seq := range []string{"'''", "''''", "/#", "\\\n", "'' '", "/ #", "\\ \n"} {
+		for _, filler := range []string{"x", "'", "/", "\\"} {
+			for at := range 24 {
+				checkHazards(t, strings.Repeat(filler, at)+seq+strings.Repeat(filler, 24-at))
 			}
 		}
-		slices.Sort(want)
-		if got := hazards(src); !slices.Equal(got, want) {
-			t.Fatalf("hazards(%q) = %v, want %v", src, got, want)
+	}
+}
+
+func checkHazards(t *testing.T, src string) {
+	t.Helper()
+	want := []int{}
+	for i := range src {
+		for _, seq := range []string{"'''", "/#", "\\\n"} {
+			if strings.HasPrefix(src[i:], seq) {
+				want = append(want, i)
+			}
 		}
-	})
+	}
+	if got := hazards(src); !slices.Equal(got, want) {
+		t.Fatalf("hazards(%q) = %v, want %v", src, got, want)
+	}
 }
