@@ -12,13 +12,32 @@ import (
 	"github.com/padlock/padlock/engine/live"
 	"github.com/padlock/padlock/engine/load"
 	"github.com/padlock/padlock/engine/validate"
+	"github.com/padlock/padlock/engine/world"
 )
 
 // TestNoDecisionOutlivesThePatchThatChangesIt: clients decide, with the
 // cache on, while a writer grants and revokes a user's share of a flow by
-// patches. Once PatchWorld has returned, no decision may show the world
-// before it, though evaluations that began before it end after it.
+// patches, or by setting the whole new world as a reread of --docs does.
+// Once PatchWorld or SetWorld has returned, no decision may show the
+// world before it, though evaluations that began before it end after it.
 func TestNoDecisionOutlivesThePatchThatChangesIt(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(eng *engine.Engine, w *world.World, p world.Patch) error
+	}{
+		{"a patch", func(eng *engine.Engine, w *world.World, p world.Patch) error {
+			return eng.PatchWorld(context.Background(), w, p)
+		}},
+		// A reread of --docs: the whole world, which forgets as little.
+		{"a new world", func(eng *engine.Engine, w *world.World, _ world.Patch) error {
+			return eng.SetWorld(context.Background(), w)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { noDecisionOutlivesItsWrite(t, tc.write) })
+	}
+}
+
+func noDecisionOutlivesItsWrite(t *testing.T, write func(eng *engine.Engine, w *world.World, p world.Patch) error) {
 	ctx := context.Background()
 	doc := func(v any, seq uint64, api bool) live.Doc {
 		k, _ := live.KeyOf(v)
@@ -82,8 +101,8 @@ func TestNoDecisionOutlivesThePatchThatChangesIt(t *testing.T) {
 		if probs := l.Check([]live.Write{w}); probs.HasErrors() {
 			t.Fatal(probs)
 		}
-		world, patch := l.Apply([]live.Write{w})
-		if err := eng.PatchWorld(ctx, world, patch); err != nil {
+		next, patch := l.Apply([]live.Write{w})
+		if err := write(eng, next, patch); err != nil {
 			t.Fatal(err)
 		}
 		now.Store(&state{started: i, acked: i, granted: granted})
