@@ -49,6 +49,7 @@ type Engine struct {
 	// minPerPart candidates, less the lists being evaluated now.
 	listWorkers, minPerPart int
 	listsRunning            atomic.Int32
+	parts                   parts // where the parts of a split list are asked
 }
 
 type config struct {
@@ -153,6 +154,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, minPerPart: cfg.minPerPart, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
 	e.cache.Store(newWorldCaches(cfg.cacheSize, &e.changes))
+	e.parts = newParts(e, cfg.listWorkers-1) // the asker asks one part itself
 	return e, nil
 }
 

@@ -218,7 +218,13 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	for i, part := range parts {
 		in := maps.Clone(input)
 		in[q.names] = part
-		wg.Go(func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, at) })
+		ask := func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, at) }
+		if i == len(parts)-1 { // the last part here, while the others are asked
+			ask()
+			break
+		}
+		wg.Add(1)
+		e.parts.run(func() { defer wg.Done(); ask() })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
