@@ -8,27 +8,36 @@ import (
 )
 
 // TestAnEngineStopsItsListWorkers: the goroutines kept for an engine's
-// split lists end once the engine is garbage (a sidecar makes a new engine
-// for every bundle, and a report one snapshot per page).
+// split lists are told to end (their channel is closed) once the engine is
+// garbage: a sidecar makes a new engine for every bundle, and a report one
+// snapshot per page.
 func TestAnEngineStopsItsListWorkers(t *testing.T) {
-	before := runtime.NumGoroutine()
-	engines := make([]*Engine, 3)
-	for i := range engines {
+	var work []chan func()
+	for range 3 {
 		e, err := New(context.Background(), WithListWorkers(5))
 		if err != nil {
 			t.Fatal(err)
 		}
-		engines[i] = e
+		work = append(work, e.parts.work)
 	}
-	if runtime.NumGoroutine() < before+3*4 {
-		t.Fatalf("%d goroutines with three engines of four list workers, %d before", runtime.NumGoroutine(), before)
-	}
-	runtime.KeepAlive(engines)
-	clear(engines) // the engines are garbage now
-	for deadline := time.Now().Add(10 * time.Second); runtime.NumGoroutine() > before; time.Sleep(10 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d goroutines after the engines were dropped, %d before", runtime.NumGoroutine(), before)
-		}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		runtime.GC()
+		open := 0
+		for _, w := range work {
+			select {
+			case _, ok := <-w:
+				if ok {
+					t.Fatal("a task was sent to a dropped engine's workers")
+				}
+			default: // open, its workers waiting
+				open++
+			}
+		}
+		if open == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of 3 dropped engines still keep their list workers", open)
+		}
 	}
 }
