@@ -27,10 +27,34 @@ func decodeAST(v ast.Value, out any) error {
 	if p.Kind() != reflect.Pointer || p.IsNil() {
 		return fmt.Errorf("decode into %T: not a pointer", out)
 	}
-	return decodeValue(v, p.Elem(), "")
+	return decodeValue(v, p.Elem())
 }
 
-func decodeValue(v ast.Value, dst reflect.Value, at string) error {
+// decodeError says where in the value decodeAST stopped. The path is
+// built on the way out of an error, so that decoding a list of a thousand
+// values does not write a thousand paths it will never show.
+type decodeError struct {
+	path []string // innermost first
+	msg  string
+}
+
+func (e *decodeError) Error() string {
+	var at strings.Builder
+	for i := len(e.path) - 1; i >= 0; i-- {
+		at.WriteString("/" + e.path[i])
+	}
+	return fmt.Sprintf("at %q: %s", at.String()+"/", e.msg)
+}
+
+// within adds the key or index the failed value was found at.
+func within(err error, key string) error {
+	if e, ok := err.(*decodeError); ok {
+		e.path = append(e.path, key)
+	}
+	return err
+}
+
+func decodeValue(v ast.Value, dst reflect.Value) error {
 	if _, null := v.(ast.Null); null {
 		switch dst.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
@@ -42,26 +66,26 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 		v = s.Sorted()
 	}
 	mismatch := func() error {
-		return fmt.Errorf("at %q: %s is not a %s", at+"/", ast.ValueName(v), dst.Type())
+		return &decodeError{msg: fmt.Sprintf("%s is not a %s", ast.ValueName(v), dst.Type())}
 	}
 	switch dst.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(dst.Type().Elem())
-		if err := decodeValue(v, p.Elem(), at); err != nil {
+		if err := decodeValue(v, p.Elem()); err != nil {
 			return err
 		}
 		dst.Set(p)
 	case reflect.Interface: // rare: by way of JSON, for encoding/json's numbers
 		goForm, err := ast.JSON(v)
 		if err != nil {
-			return fmt.Errorf("at %q: %w", at+"/", err)
+			return &decodeError{msg: err.Error()}
 		}
 		b, err := json.Marshal(goForm)
 		if err == nil {
 			err = json.Unmarshal(b, dst.Addr().Interface())
 		}
 		if err != nil {
-			return fmt.Errorf("at %q: %w", at+"/", err)
+			return &decodeError{msg: err.Error()}
 		}
 	case reflect.String:
 		s, ok := v.(ast.String)
@@ -102,8 +126,8 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 		}
 		s := reflect.MakeSlice(dst.Type(), a.Len(), a.Len())
 		for i := range a.Len() {
-			if err := decodeValue(a.Elem(i).Value, s.Index(i), at+"/"+strconv.Itoa(i)); err != nil {
-				return err
+			if err := decodeValue(a.Elem(i).Value, s.Index(i)); err != nil {
+				return within(err, strconv.Itoa(i))
 			}
 		}
 		dst.Set(s)
@@ -119,7 +143,7 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
 				// An embedded struct's fields are the object's own, as
 				// encoding/json has them.
-				if err := decodeValue(v, dst.Field(i), at); err != nil {
+				if err := decodeValue(v, dst.Field(i)); err != nil {
 					return err
 				}
 				continue
@@ -134,8 +158,8 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 			if val == nil {
 				continue
 			}
-			if err := decodeValue(val.Value, dst.Field(i), at+"/"+name); err != nil {
-				return err
+			if err := decodeValue(val.Value, dst.Field(i)); err != nil {
+				return within(err, name)
 			}
 		}
 	case reflect.Map:
@@ -147,11 +171,11 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 		err := o.Iter(func(k, val *ast.Term) error {
 			key, ok := k.Value.(ast.String)
 			if !ok {
-				return fmt.Errorf("at %q: key %v is not a string", at+"/", k)
+				return &decodeError{msg: fmt.Sprintf("key %v is not a string", k)}
 			}
 			e := reflect.New(dst.Type().Elem()).Elem()
-			if err := decodeValue(val.Value, e, at+"/"+string(key)); err != nil {
-				return err
+			if err := decodeValue(val.Value, e); err != nil {
+				return within(err, string(key))
 			}
 			m.SetMapIndex(reflect.ValueOf(string(key)).Convert(dst.Type().Key()), e)
 			return nil
@@ -161,7 +185,7 @@ func decodeValue(v ast.Value, dst reflect.Value, at string) error {
 		}
 		dst.Set(m)
 	default:
-		return fmt.Errorf("at %q: cannot decode into a %s", at+"/", dst.Type())
+		return &decodeError{msg: fmt.Sprintf("cannot decode into a %s", dst.Type())}
 	}
 	return nil
 }
