@@ -4,10 +4,10 @@ import "runtime"
 
 // parts runs the parts of a split list (evalList) on goroutines kept for
 // the engine's life. A new goroutine starts with a small stack and OPA's
-// evaluator recurses deep: a part asked on a goroutine of its own spent a
-// tenth of its time growing that stack (runtime.copystack), and who-can
-// at 10,000 flows took 18 % longer than on goroutines that keep the stack
-// they grew (README, "Lists").
+// evaluator recurses deep: a part asked on a goroutine of its own spent
+// up to a tenth of its time growing that stack (runtime.copystack), and
+// who-can at 10,000 flows took a fifth longer than on goroutines that keep
+// the stack they grew (README, "Lists").
 type parts struct{ work chan func() }
 
 // newParts starts n goroutines for e's lists, stopped once e is garbage:
