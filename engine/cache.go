@@ -88,19 +88,15 @@ func (c *decisionCache) put(q document.Query, d Decision, v uint64) {
 	c.m[q] = d
 }
 
-// forget drops the decisions a write (noted in changes first) can change:
-// those about flows, or all of them.
-func (c *decisionCache) forget(everyone bool, flows []string) {
+// forget drops the decisions about flows, which a write (noted in changes
+// first) can change. A write that can change every decision replaces the
+// cache instead (Engine.written).
+func (c *decisionCache) forget(flows []string) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if everyone {
-		clear(c.m)
-		clear(c.byFlow)
-		return
-	}
 	for _, f := range flows {
 		for _, q := range c.byFlow[f] {
 			delete(c.m, q)

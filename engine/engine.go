@@ -275,7 +275,7 @@ func (e *Engine) written(everyone bool, flows []string) {
 		return
 	}
 	caches := e.cache.Load()
-	caches.decisions.forget(false, flows)
+	caches.decisions.forget(flows)
 	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
 }
 
