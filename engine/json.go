@@ -27,7 +27,42 @@ func decodeAST(v ast.Value, out any) error {
 	if p.Kind() != reflect.Pointer || p.IsNil() {
 		return fmt.Errorf("decode into %T: not a pointer", out)
 	}
-	return decodeValue(v, p.Elem())
+	return decoder{}.value(v, p.Elem())
+}
+
+// decoder keeps, for one decodeAST, the fields of each struct type it
+// meets: a list of a thousand objects reads its type's tags once and looks
+// its keys up with the same terms, not with new ones for every object.
+type decoder map[reflect.Type][]structField
+
+// structField is a struct field and the object key it is read from; an embedded
+// struct's fields are the object's own (key nil), as encoding/json has
+// them.
+type structField struct {
+	index int
+	key   *ast.Term
+}
+
+func (d decoder) fields(t reflect.Type) []structField {
+	if fs, ok := d[t]; ok {
+		return fs
+	}
+	var fs []structField
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
+			fs = append(fs, structField{index: i})
+		case !f.IsExported() || name == "-":
+		case name == "":
+			fs = append(fs, structField{index: i, key: ast.StringTerm(f.Name)})
+		default:
+			fs = append(fs, structField{index: i, key: ast.StringTerm(name)})
+		}
+	}
+	d[t] = fs
+	return fs
 }
 
 // decodeError says where in the value decodeAST stopped. The path is
@@ -54,7 +89,7 @@ func within(err error, key string) error {
 	return err
 }
 
-func decodeValue(v ast.Value, dst reflect.Value) error {
+func (d decoder) value(v ast.Value, dst reflect.Value) error {
 	if _, null := v.(ast.Null); null {
 		switch dst.Kind() {
 		case reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
@@ -71,7 +106,7 @@ func decodeValue(v ast.Value, dst reflect.Value) error {
 	switch dst.Kind() {
 	case reflect.Pointer:
 		p := reflect.New(dst.Type().Elem())
-		if err := decodeValue(v, p.Elem()); err != nil {
+		if err := d.value(v, p.Elem()); err != nil {
 			return err
 		}
 		dst.Set(p)
@@ -126,7 +161,7 @@ func decodeValue(v ast.Value, dst reflect.Value) error {
 		}
 		s := reflect.MakeSlice(dst.Type(), a.Len(), a.Len())
 		for i := range a.Len() {
-			if err := decodeValue(a.Elem(i).Value, s.Index(i)); err != nil {
+			if err := d.value(a.Elem(i).Value, s.Index(i)); err != nil {
 				return within(err, strconv.Itoa(i))
 			}
 		}
@@ -136,30 +171,19 @@ func decodeValue(v ast.Value, dst reflect.Value) error {
 		if !ok {
 			return mismatch()
 		}
-		t := dst.Type()
-		for i := range t.NumField() {
-			f := t.Field(i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct {
-				// An embedded struct's fields are the object's own, as
-				// encoding/json has them.
-				if err := decodeValue(v, dst.Field(i)); err != nil {
+		for _, f := range d.fields(dst.Type()) {
+			if f.key == nil { // embedded
+				if err := d.value(v, dst.Field(f.index)); err != nil {
 					return err
 				}
 				continue
 			}
-			if !f.IsExported() || name == "-" {
-				continue
-			}
-			if name == "" {
-				name = f.Name
-			}
-			val := o.Get(ast.StringTerm(name))
+			val := o.Get(f.key)
 			if val == nil {
 				continue
 			}
-			if err := decodeValue(val.Value, dst.Field(i)); err != nil {
-				return within(err, name)
+			if err := d.value(val.Value, dst.Field(f.index)); err != nil {
+				return within(err, string(f.key.Value.(ast.String)))
 			}
 		}
 	case reflect.Map:
@@ -174,7 +198,7 @@ func decodeValue(v ast.Value, dst reflect.Value) error {
 				return &decodeError{msg: fmt.Sprintf("key %v is not a string", k)}
 			}
 			e := reflect.New(dst.Type().Elem()).Elem()
-			if err := decodeValue(val.Value, e); err != nil {
+			if err := d.value(val.Value, e); err != nil {
 				return within(err, string(key))
 			}
 			m.SetMapIndex(reflect.ValueOf(string(key)).Convert(dst.Type().Key()), e)
