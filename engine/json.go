@@ -35,9 +35,9 @@ func decodeAST(v ast.Value, out any) error {
 // its keys up with the same terms, not with new ones for every object.
 type decoder map[reflect.Type][]structField
 
-// structField is a struct field and the object key it is read from; an embedded
-// struct's fields are the object's own (key nil), as encoding/json has
-// them.
+// structField is a struct field and the object key it is read from. An
+// embedded struct's fields are the object's own (key nil), as
+// encoding/json has them.
 type structField struct {
 	index int
 	key   *ast.Term
