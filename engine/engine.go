@@ -45,11 +45,11 @@ type Engine struct {
 	paths     pathQueries
 	progress  *progress.Meter
 	masks     maskRoles
-	// A long list is split into at most listWorkers parts of at least
-	// minPerPart candidates, less the lists being evaluated now.
-	listWorkers, minPerPart int
-	listsRunning            atomic.Int32
-	parts                   parts // where the parts of a split list are asked
+	// A long list is asked in listWorkers parts, less the lists being
+	// evaluated now.
+	listWorkers  int
+	listsRunning atomic.Int32
+	parts        parts // where the parts of a split list are asked
 }
 
 type config struct {
@@ -61,7 +61,6 @@ type config struct {
 	loadOpts    load.Options
 	cacheSize   int
 	listWorkers int
-	minPerPart  int
 }
 
 // Option configures an Engine.
@@ -94,10 +93,6 @@ func WithDecisionCache(size int) Option { return func(c *config) { c.cacheSize =
 // (default GOMAXPROCS); 1 evaluates every list in one query.
 func WithListWorkers(n int) Option { return func(c *config) { c.listWorkers = max(n, 1) } }
 
-// withMinPerPart splits lists into parts as small as n candidates, so
-// that tests split the small worlds they generate (export_test.go).
-func withMinPerPart(n int) Option { return func(c *config) { c.minPerPart = max(n, 1) } }
-
 // WithProgress counts files read and documents validated on m.
 func WithProgress(m *progress.Meter) Option { return func(c *config) { c.loadOpts.Progress = m } }
 
@@ -107,7 +102,7 @@ func WithLoadOptions(o load.Options) Option { return func(c *config) { c.loadOpt
 // New compiles the policies and prepares the decision query. The world
 // starts empty: every query is denied with a reason until SetWorld.
 func New(ctx context.Context, opts ...Option) (*Engine, error) {
-	cfg := config{data: bundles.FS, cacheSize: DefaultCacheSize, listWorkers: runtime.GOMAXPROCS(0), minPerPart: defaultMinPerPart}
+	cfg := config{data: bundles.FS, cacheSize: DefaultCacheSize, listWorkers: runtime.GOMAXPROCS(0)}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -151,7 +146,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
 	}
-	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, minPerPart: cfg.minPerPart, progress: cfg.loadOpts.Progress}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
 	e.cache.Store(newWorldCaches(cfg.cacheSize, &e.changes))
 	e.parts = newParts(e, cfg.listWorkers-1) // the asker asks one part itself

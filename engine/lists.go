@@ -64,18 +64,20 @@ type AccessEntry struct {
 // ErrUnknownFlow is a who-can query about a flow no document has.
 var ErrUnknownFlow = fmt.Errorf("no desktop flow has this id")
 
-// The list queries, what each considers (sorted), and the input key that
-// names what a query considers: a long list is split into such queries.
+// The list queries. Who-can and what-can can be asked in parts (their
+// input names a part of the list, policies/padlock/lists/part.rego); a
+// report's access list is asked once per flow by a report that asks about
+// every flow on every core: one query each, never split.
 var (
-	whoCan  = listQuery{path: PrincipalsPath, considered: "padlock/lists/considered_principals", names: "principals"}
-	whatCan = listQuery{path: FlowsPath, considered: "padlock/lists/considered_flows", names: "flows"}
-	// access is asked once per flow by a report that asks about every
-	// flow on every core: one query each, never split.
-	access = listQuery{path: AccessPath}
+	whoCan  = listQuery{path: PrincipalsPath, key: "principal"}
+	whatCan = listQuery{path: FlowsPath, key: "flow"}
+	access  = listQuery{path: AccessPath}
 )
 
-// listQuery names a list's documents; it is never changed.
-type listQuery struct{ path, considered, names string }
+// listQuery names a list's document and, for a list that can be asked in
+// parts, the key its entries are sorted by, each once; it is never
+// changed.
+type listQuery struct{ path, key string }
 
 // ListPrincipals answers who may do the query's action on its flow, from
 // the policies' padlock.lists (the decision's own reason functions).
@@ -88,7 +90,10 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 		in["reference"] = q.Reference
 	}
 	if len(q.Principals) > 0 {
-		in[whoCan.names] = anys(q.Principals)
+		in["principals"] = anys(q.Principals)
+	}
+	if q.Part != nil {
+		in["part"] = partInput(*q.Part)
 	}
 	out, defined, err := listOf[ListedPrincipal](ctx, e, whoCan, in)
 	if err != nil || defined {
@@ -127,7 +132,10 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 		in["actions"] = anys(q.Actions)
 	}
 	if len(q.Flows) > 0 {
-		in[whatCan.names] = anys(q.Flows)
+		in["flows"] = anys(q.Flows)
+	}
+	if q.Part != nil {
+		in["part"] = partInput(*q.Part)
 	}
 	out, defined, err := listOf[ListedFlow](ctx, e, whatCan, in)
 	if err != nil {
@@ -168,18 +176,16 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 	return slices.Clone(out), true, nil
 }
 
-// defaultMinPerPart is the fewest candidates worth a query of their own: a
-// query costs about what a few principals or a flow do.
-const defaultMinPerPart = 4
-
 // evalList evaluates a list on one snapshot of the world, split as
-// OpenFGA's ListObjects checks its candidates concurrently: what the list
-// considers is asked first (sorted), then contiguous runs of it are asked
-// in parallel (each a query that names them, on the same store
-// transaction), and the answers are joined in order. Every part is the same
-// rule over the same world, so the joined list is the list. Lists asked
-// at the same time share the workers: a list asked while the others are
-// taken (a report asking one per flow on every core) is one query.
+// OpenFGA's ListObjects checks its candidates concurrently: where the list
+// can be asked in parts and the query names none, it is asked as one part
+// per free worker, in parallel, each a query that finds the candidates
+// itself and lists its contiguous share (on the same store transaction),
+// and the answers are joined in order. Every part is the same rule over
+// the same world, so the joined list is the list; no part waits for a
+// query that finds the candidates first. Lists asked at the same time
+// share the workers: a list asked while the others are taken (a report
+// asking one per flow on every core) is one query.
 func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any) (ast.Value, bool, error) {
 	free := e.listWorkers - int(e.listsRunning.Add(1)) + 1
 	defer e.listsRunning.Add(-1)
@@ -189,37 +195,19 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	}
 	defer e.store.Abort(ctx, txn)
 	at := rego.EvalTransaction(txn)
-	var parts [][]any
-	if free > 1 && q.considered != "" {
-		v, defined, err := e.evalValue(ctx, q.considered, input, at)
-		if err != nil {
-			return nil, false, err
-		}
-		// Undefined: an unknown flow, or policies older than the rule;
-		// the list itself says which.
-		if c, ok := v.(*ast.Array); defined && ok {
-			if parts, err = split(c, free, e.minPerPart); err != nil {
-				return nil, false, fmt.Errorf("%s: %w", q.considered, err)
-			}
-		}
-	}
-	switch len(parts) {
-	case 0:
+	_, asked := input["part"]
+	if free < 2 || q.key == "" || asked {
 		return e.evalValue(ctx, q.path, input, at)
-	case 1: // no candidates to find again
-		in := maps.Clone(input)
-		in[q.names] = parts[0]
-		return e.evalValue(ctx, q.path, in, at)
 	}
-	answers := make([]ast.Value, len(parts))
-	errs := make([]error, len(parts))
-	defined := make([]bool, len(parts))
+	answers := make([]ast.Value, free)
+	errs := make([]error, free)
+	defined := make([]bool, free)
 	var wg sync.WaitGroup
-	for i, part := range parts {
+	for i := range free {
 		in := maps.Clone(input)
-		in[q.names] = part
+		in["part"] = partInput(document.Part{Index: i, Of: free})
 		ask := func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, at) }
-		if i == len(parts)-1 { // the last part here, while the others are asked
+		if i == free-1 { // the last part here, while the others are asked
 			ask()
 			break
 		}
@@ -243,26 +231,37 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 			joined = append(joined, arr.Elem(j))
 		}
 	}
+	if !strictlySorted(joined, ast.InternedTerm(q.key)) {
+		// Policies that do not know parts (a bundle older than them)
+		// answer the whole list for each: asked whole instead.
+		return e.evalValue(ctx, q.path, input, at)
+	}
 	return ast.NewArray(joined...), true, nil
 }
 
-// split cuts what a list considers (names) into at most workers
-// contiguous parts of at least minPerPart each, or one part.
-func split(c *ast.Array, workers, minPerPart int) ([][]any, error) {
-	n := max(1, min(workers, c.Len()/minPerPart))
-	parts := make([][]any, n)
-	for i := range n {
-		lo, hi := i*c.Len()/n, (i+1)*c.Len()/n
-		parts[i] = make([]any, 0, hi-lo)
-		for j := lo; j < hi; j++ {
-			name, ok := c.Elem(j).Value.(ast.String)
-			if !ok {
-				return nil, fmt.Errorf("%v is not a name", c.Elem(j))
-			}
-			parts[i] = append(parts[i], string(name))
+// strictlySorted reports whether the entries' key values increase, each
+// entry after the one before: what the parts of a list joined in order
+// give, and never a list repeated once per part.
+func strictlySorted(entries []*ast.Term, key *ast.Term) bool {
+	for i := 1; i < len(entries); i++ {
+		a, b := entryKey(entries[i-1], key), entryKey(entries[i], key)
+		if a == nil || b == nil || a.Value.Compare(b.Value) >= 0 {
+			return false
 		}
 	}
-	return parts, nil
+	return true
+}
+
+func entryKey(entry, key *ast.Term) *ast.Term {
+	if o, ok := entry.Value.(ast.Object); ok {
+		return o.Get(key)
+	}
+	return nil
+}
+
+// partInput is a part as the lists' input takes it.
+func partInput(p document.Part) map[string]any {
+	return map[string]any{"index": p.Index, "of": p.Of}
 }
 
 // evalValue evaluates a data path to OPA's value, for decodeAST: without

@@ -4,13 +4,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"reflect"
 	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/synth"
 	"github.com/padlock/padlock/engine/world"
+	"github.com/padlock/padlock/policies"
 )
 
 // TestASplitListReadsOneWorld: a list split into parts asked in parallel
@@ -20,7 +24,7 @@ import (
 // what-can asked while they are swapped must be one world's list.
 func TestASplitListReadsOneWorld(t *testing.T) {
 	ctx := context.Background()
-	eng, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(4), engine.WithMinPerPart(1))
+	eng, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(4))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +102,7 @@ func TestASplitListReadsOneWorld(t *testing.T) {
 func TestASplitListOfAnUnknownFlow(t *testing.T) {
 	ctx := context.Background()
 	for _, workers := range []int{1, 4} {
-		eng, err := engine.New(ctx, engine.WithListWorkers(workers), engine.WithMinPerPart(1))
+		eng, err := engine.New(ctx, engine.WithListWorkers(workers))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -106,5 +110,115 @@ func TestASplitListOfAnUnknownFlow(t *testing.T) {
 		if l, err := eng.ListPrincipals(ctx, q); !errors.Is(err, engine.ErrUnknownFlow) {
 			t.Errorf("%d workers: %+v, %v; want an unknown flow", workers, l, err)
 		}
+	}
+}
+
+// TestAListInPartsIsTheList: the parts a query names (as a client may, and
+// as the engine asks a long list on every core), joined in order, are the
+// list asked whole, and a part the query names is not split again.
+func TestAListInPartsIsTheList(t *testing.T) {
+	ctx := context.Background()
+	for _, workers := range []int{1, 3} {
+		eng, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(workers))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.SetWorld(ctx, synth.WorldOf(200, 50)); err != nil {
+			t.Fatal(err)
+		}
+		for _, of := range []int{1, 2, 5} {
+			for _, flow := range []string{synth.FlowID(3), synth.FlowID(51)} {
+				q := document.PrincipalsQuery{Action: "run", Flow: flow, Mode: "console"}
+				whole, err := eng.ListPrincipals(ctx, q)
+				if err != nil || len(whole) < 4 {
+					t.Fatalf("who-can %s: %d principals, %v", flow, len(whole), err)
+				}
+				joined := joinParts(t, of, func(p *document.Part) ([]engine.ListedPrincipal, error) {
+					q.Part = p
+					return eng.ListPrincipals(ctx, q)
+				})
+				if !reflect.DeepEqual(joined, whole) {
+					t.Errorf("%d workers, who-can %s in %d parts:\n%v\nwant\n%v", workers, flow, of, joined, whole)
+				}
+			}
+			for _, user := range []document.Principal{"user:u003@example.com", "user:u017@example.com"} {
+				q := document.FlowsQuery{Principal: user}
+				whole, err := eng.ListFlows(ctx, q)
+				if err != nil || len(whole) < 4 {
+					t.Fatalf("what-can %s: %d flows, %v", user, len(whole), err)
+				}
+				joined := joinParts(t, of, func(p *document.Part) ([]engine.ListedFlow, error) {
+					q.Part = p
+					return eng.ListFlows(ctx, q)
+				})
+				if !reflect.DeepEqual(joined, whole) {
+					t.Errorf("%d workers, what-can %s in %d parts:\n%v\nwant\n%v", workers, user, of, joined, whole)
+				}
+			}
+		}
+	}
+}
+
+// joinParts asks a list in of parts, and one part past the last (empty),
+// and joins the answers in order.
+func joinParts[T any](t *testing.T, of int, ask func(*document.Part) ([]T, error)) []T {
+	t.Helper()
+	var joined []T
+	for i := range of + 1 {
+		part, err := ask(&document.Part{Index: i, Of: of})
+		if err != nil {
+			t.Fatal(err)
+		}
+		joined = append(joined, part...)
+	}
+	return joined
+}
+
+// TestPoliciesThatDoNotKnowPartsListEachOnce: policies older than parts
+// (a bundle) answer the whole list for every part; the engine sees that
+// the joined parts repeat themselves and asks the list whole.
+func TestPoliciesThatDoNotKnowPartsListEachOnce(t *testing.T) {
+	ctx := context.Background()
+	old := fstest.MapFS{}
+	err := fs.WalkDir(policies.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(policies.FS, path)
+		old[path] = &fstest.MapFile{Data: b}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	old["padlock/lists/part.rego"] = &fstest.MapFile{Data: []byte("package padlock.lists\n\npart_of(all, _) := all\n")}
+	delete(old, "padlock/lists/part_test.rego")
+	w := synth.WorldOf(200, 50)
+	var engines []*engine.Engine
+	for _, o := range [][]engine.Option{{engine.WithListWorkers(1)}, {engine.WithListWorkers(3), engine.WithPolicies(old)}} {
+		eng, err := engine.New(ctx, append(o, engine.WithDecisionCache(0))...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := eng.SetWorld(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+		engines = append(engines, eng)
+	}
+	q := document.PrincipalsQuery{Action: "run", Flow: synth.FlowID(51), Mode: "console"}
+	want, err := engines[0].ListPrincipals(ctx, q)
+	if err != nil || len(want) < 4 {
+		t.Fatalf("%d principals, %v", len(want), err)
+	}
+	if got, err := engines[1].ListPrincipals(ctx, q); err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("who-can with policies that do not know parts:\n%v, %v\nwant\n%v", got, err, want)
+	}
+	fq := document.FlowsQuery{Principal: "user:u017@example.com"}
+	wantFlows, err := engines[0].ListFlows(ctx, fq)
+	if err != nil || len(wantFlows) < 4 {
+		t.Fatalf("%d flows, %v", len(wantFlows), err)
+	}
+	if got, err := engines[1].ListFlows(ctx, fq); err != nil || !reflect.DeepEqual(got, wantFlows) {
+		t.Errorf("what-can with policies that do not know parts:\n%v, %v\nwant\n%v", got, err, wantFlows)
 	}
 }

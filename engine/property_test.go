@@ -116,15 +116,14 @@ func TestUseAgreesWithTheRunPlan(t *testing.T) {
 // principal, and what-can lists a flow and action, exactly when a decision
 // allows the same query: for every action, every reference, every
 // principal and team of the world. The lists are asked in one query and
-// split into parts of one or two candidates asked in parallel: both give
-// the same lists.
+// in four parts asked in parallel: both give the same lists.
 func TestListsAgreeWithDecide(t *testing.T) {
 	ctx := context.Background()
 	eng, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(1))
 	if err != nil {
 		t.Fatal(err)
 	}
-	split, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(4), engine.WithMinPerPart(1))
+	split, err := engine.New(ctx, engine.WithDecisionCache(0), engine.WithListWorkers(4))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func (e *Engine) Snapshot(ctx context.Context) (*Engine, error) {
 	}
 	data["world"] = w.Data()
 	snap, err := New(ctx, WithCompiler(e.compiler), WithStore(NewStore(data)), WithDecisionCache(e.cacheSize),
-		WithListWorkers(e.listWorkers), withMinPerPart(e.minPerPart))
+		WithListWorkers(e.listWorkers))
 	if err != nil {
 		return nil, fmt.Errorf("snapshot: %w", err)
 	}

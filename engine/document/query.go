@@ -62,6 +62,15 @@ type Page struct {
 	Continuation string `json:"continuation,omitempty" jsonschema:"maxLength=1024"`
 }
 
+// Part asks for one of Of contiguous parts of a list, in its order: the
+// engine asks a long list so, one part per core, each part finding the
+// list's candidates and asking about its share of them. Index counts from
+// 0; a part past the last is empty.
+type Part struct {
+	Index int `json:"index" jsonschema:"minimum=0"`
+	Of    int `json:"of" jsonschema:"minimum=1,maximum=1024"`
+}
+
 // PrincipalsQuery asks who may do an action on a flow (who-can).
 type PrincipalsQuery struct {
 	Action    string `json:"action" jsonschema:"enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
@@ -69,8 +78,9 @@ type PrincipalsQuery struct {
 	Mode      string `json:"mode,omitempty" jsonschema:"enum=console,enum=attended,enum=unattended"`
 	Reference string `json:"reference,omitempty" jsonschema:"minLength=1"`
 	// Principals, when given, are the only principals considered: "which
-	// of these may". The engine also uses it to split a long list.
+	// of these may".
 	Principals []Principal `json:"principals,omitempty" jsonschema:"minItems=1,maxItems=10000"`
+	Part       *Part       `json:"part,omitempty"`
 	Page
 }
 
@@ -83,8 +93,9 @@ type FlowsQuery struct {
 	Principal Principal `json:"principal"`
 	Actions   []string  `json:"actions,omitempty" jsonschema:"uniqueItems=true,enum=run,enum=invoke,enum=edit,enum=share,enum=delete,enum=embed,enum=unembed,enum=use"`
 	// Flows, when given, are the only flows considered: "which of these
-	// flows may". The engine also uses it to split a long list.
+	// flows may".
 	Flows []string `json:"flows,omitempty" jsonschema:"minItems=1,maxItems=10000"`
+	Part  *Part    `json:"part,omitempty"`
 	Page
 }
 

@@ -21,8 +21,8 @@ import data.padlock.roles
 #   allowed, sorted by id: the flow, the principal's role, and each allowed
 #   action (per reference for embed, unembed and use; with the connection
 #   plan for run and invoke). Where the input names flows, only those are
-#   considered (the engine splits a long list into such queries and asks
-#   them in parallel).
+#   considered; where it names a part, only that part of the list is
+#   listed (the engine asks a long list so, in parallel).
 # schemas:
 #   - input: schema.listflows
 flows := [entry |
@@ -44,14 +44,14 @@ _asked := object.get(input, "actions", _all_actions)
 # description: |
 #   Which flows a what-can query considers, sorted and each once: the flows
 #   it names, or the flows the principal might hold a role on, from the
-#   indexes. Naming a flow that is not a candidate adds nothing: the
-#   principal holds no role on it. The engine asks it first, to split a
-#   long list into parts that name their flows.
+#   indexes; of them, the part the query asks for (part_of). Naming a
+#   flow that is not a candidate adds nothing: the principal holds no role
+#   on it.
 # schemas:
 #   - input: schema.listflows
-considered_flows := sort({id | some id in input.flows}) if {
+considered_flows := part_of(sort({id | some id in input.flows}), object.get(input, "part", null)) if {
 	input.flows
-} else := sort(_flow_candidates)
+} else := part_of(sort(_flow_candidates), object.get(input, "part", null))
 
 _flow_candidates contains id if some id, _ in data.world.ownedBy[principal]
 

@@ -19,8 +19,9 @@ import data.padlock.roles
 #   principal, role, how they hold it, and for run and invoke the connection
 #   each reference would use. Teams are listed themselves and expanded to
 #   their members. Where the input names principals, only those are
-#   considered (the engine splits a long list into such queries and asks
-#   them in parallel). Undefined for an unknown flow.
+#   considered; where it names a part, only that part of the list is
+#   listed (the engine asks a long list so, in parallel). Undefined for an
+#   unknown flow.
 # schemas:
 #   - input: schema.listprincipals
 principals := [entry |
@@ -37,15 +38,14 @@ principals := [entry |
 # title: Considered principals
 # description: |
 #   Who a who-can query considers, sorted and each once: the principals it
-#   names (canonical), or the flow's candidates. Naming someone who is not a
-#   candidate adds nobody: they hold no role on the flow, and the decision
-#   denies them. The engine asks it first, to split a long list into parts
-#   that name their principals.
+#   names (canonical), or the flow's candidates; of them, the part the
+#   query asks for (part_of). Naming someone who is not a candidate adds
+#   nobody: they hold no role on the flow, and the decision denies them.
 # schemas:
 #   - input: schema.listprincipals
-considered_principals := sort({principals.canonical(p) | some p in input.principals}) if {
+considered_principals := part_of(sort({principals.canonical(p) | some p in input.principals}), object.get(input, "part", null)) if {
 	input.principals
-} else := sort(candidates(data.world.flows[input.flow]))
+} else := part_of(sort(candidates(data.world.flows[input.flow])), object.get(input, "part", null))
 
 # METADATA
 # title: Candidates
