@@ -133,6 +133,8 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 		data["world"] = (&world.World{}).Data()
 		store = NewStore(data)
 	}
+	// Reads are recorded where a caller asks for them (ListAccessReads).
+	store = recordingStore{store}
 	v, err := validate.New()
 	if err != nil {
 		return nil, err
@@ -219,9 +221,11 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	// Writes are serialised by the caller: the world loaded is the one
 	// this write replaces.
 	everyone, flows := world.Changes(e.world.Load(), w)
+	paths, all := world.ChangedPaths(e.world.Load(), w)
 	// Noted before the world is stored: see changes. A write that fails
 	// after it only makes a cache ask again.
 	e.changes.note(e.version.Load()+1, everyone, flows)
+	e.changes.notePaths(e.version.Load()+1, paths, all)
 	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
 	if err != nil {
 		return fmt.Errorf("set world: %w", err)
@@ -240,6 +244,11 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 		return fmt.Errorf("patch world: nil world")
 	}
 	e.changes.note(e.version.Load()+1, p.Everyone, p.Flows) // before the world: see changes
+	paths := make([][]string, len(p.Ops))
+	for i, op := range p.Ops {
+		paths[i] = op.Path
+	}
+	e.changes.notePaths(e.version.Load()+1, paths, false)
 	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
 	if err != nil {
 		return fmt.Errorf("patch world: %w", err)

@@ -114,6 +114,24 @@ func (e *Engine) ListAccess(ctx context.Context, flow string) ([]AccessEntry, er
 	return nil, e.undefinedFor(flow, AccessPath)
 }
 
+// ListAccessReads is ListAccess with the paths of the world its answer was
+// read from, for a cache that keeps answers across writes and asks
+// ReadsChangedSince which still hold (a sidecar's report rows). It is
+// always evaluated, never taken from the list cache, whose answers do not
+// say what they read.
+func (e *Engine) ListAccessReads(ctx context.Context, flow string) ([]AccessEntry, Reads, error) {
+	ctx, rec := recording(ctx)
+	v, defined, err := e.evalList(ctx, access, map[string]any{"flow": flow})
+	if err != nil {
+		return nil, Reads{}, err
+	}
+	if !defined {
+		return nil, Reads{}, e.undefinedFor(flow, AccessPath)
+	}
+	out, err := decodeList[AccessEntry](access, v)
+	return out, rec.reads(), err
+}
+
 // undefinedFor says why a list about one flow is undefined: the flow is
 // unknown, or the policies (an older bundle) lack the list, which must
 // not read as "nobody".
@@ -168,12 +186,21 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 	if err != nil || !defined {
 		return nil, defined, err
 	}
-	var out []T
-	if err := decodeAST(v, &out); err != nil {
-		return nil, true, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", q.path, err)
+	out, err := decodeList[T](q, v)
+	if err != nil {
+		return nil, true, err
 	}
 	caches.lists.put(k, out)
 	return slices.Clone(out), true, nil
+}
+
+// decodeList reads a list's answer into its Go type.
+func decodeList[T any](q listQuery, v ast.Value) ([]T, error) {
+	var out []T
+	if err := decodeAST(v, &out); err != nil {
+		return nil, fmt.Errorf("%s: the policy's answer does not have the list's shape: %w", q.path, err)
+	}
+	return out, nil
 }
 
 // evalList evaluates a list on one snapshot of the world, split as

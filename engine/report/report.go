@@ -148,8 +148,9 @@ func Build(ctx context.Context, eng *engine.Engine, title string, aud *audit.Rep
 				reused.Add(1)
 				return nil
 			}
-			if rows[i], cells[i], err = buildFlow(gctx, eng, f); err == nil {
-				cfg.rows.keep(f.ID, eng.Version(), rows[i], cells[i])
+			var reads engine.Reads
+			if rows[i], cells[i], reads, err = buildFlow(gctx, eng, f); err == nil {
+				cfg.rows.keep(f.ID, eng.Version(), rows[i], cells[i], reads)
 			}
 			return err
 		})
@@ -216,16 +217,16 @@ type principalCell struct {
 	cell      *Cell
 }
 
-// buildFlow asks about one flow: its row, and the cells of who may run it
-// in the order of the list.
-func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) (*Flow, []principalCell, error) {
+// buildFlow asks about one flow: its row, the cells of who may run it in
+// the order of the list, and what of the world the row was read from.
+func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) (*Flow, []principalCell, engine.Reads, error) {
 	row := &Flow{ID: f.ID, Name: f.Name, Environment: f.Environment, Owner: string(f.Owner), Schema: f.SchemaVersion, Cells: map[string]*Cell{}}
 	for _, r := range f.ConnectionReferences {
 		row.References = append(row.References, Reference{Name: r.LogicalName, Connector: document.ShortConnector(r.Connector), Owner: string(r.Owner), Embedded: r.Embedded})
 	}
-	access, err := eng.ListAccess(ctx, f.ID)
+	access, reads, err := eng.ListAccessReads(ctx, f.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("report: who can run %s: %w", f.ID, err)
+		return nil, nil, reads, fmt.Errorf("report: who can run %s: %w", f.ID, err)
 	}
 	var cells []principalCell
 	for _, p := range access {
@@ -259,7 +260,7 @@ func buildFlow(ctx context.Context, eng *engine.Engine, f document.DesktopFlow) 
 			row.Why = []string{"nobody holds a role on this flow"}
 		}
 	}
-	return row, cells, nil
+	return row, cells, reads, nil
 }
 
 // shown are remedies as the report shows them: the change and who may make

@@ -8,10 +8,12 @@ import (
 )
 
 // Rows keeps the rows of one engine's reports, each with the world version
-// it was asked at, so that the next report asks again only about the flows
-// a write has changed since (engine.ChangedSince): after a share is
-// written, one row instead of every flow's. The sidecar keeps one per
-// engine for GET /report.
+// it was asked at and the paths of the world it was read from, so that
+// the next report asks again only about the rows a write has changed since
+// (engine.ReadsChangedSince): after a share is written, one row instead of
+// every flow's; after a connection, the rows of the flows its owner may
+// run with a reference to its connector in its environment. The sidecar
+// keeps one per engine for GET /report.
 type Rows struct {
 	// eng's writes say which rows still hold. Weak: rows kept by a
 	// sidecar must not keep an engine replaced since (new policies)
@@ -27,6 +29,7 @@ type keptRow struct {
 	version uint64
 	row     Flow // as buildFlow answered it: Cells empty, filled per report
 	cells   []principalCell
+	reads   engine.Reads
 }
 
 // NewRows keeps the rows of reports of eng's world; Build must be given
@@ -67,7 +70,7 @@ func (r *Rows) take(flow string, version uint64) (*Flow, []principalCell, bool) 
 	k, ok := r.kept[flow]
 	r.mu.Unlock()
 	eng := r.eng.Value()
-	if !ok || eng == nil || k.version > version || eng.ChangedSince(flow, k.version) {
+	if !ok || eng == nil || k.version > version || eng.ReadsChangedSince(k.reads, k.version) {
 		return nil, nil, false
 	}
 	row := k.row
@@ -75,12 +78,12 @@ func (r *Rows) take(flow string, version uint64) (*Flow, []principalCell, bool) 
 	return &row, k.cells, true
 }
 
-// keep remembers a row asked at version.
-func (r *Rows) keep(flow string, version uint64, row *Flow, cells []principalCell) {
+// keep remembers a row asked at version, and what it read.
+func (r *Rows) keep(flow string, version uint64, row *Flow, cells []principalCell, reads engine.Reads) {
 	if r == nil {
 		return
 	}
-	k := keptRow{version: version, row: *row, cells: cells}
+	k := keptRow{version: version, row: *row, cells: cells, reads: reads}
 	k.row.Cells = nil
 	r.mu.Lock()
 	r.kept[flow] = k

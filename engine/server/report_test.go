@@ -80,34 +80,40 @@ func (l *lockedBuffer) String() string {
 // TestReportRowsFollowWrites: after each write (a share of one flow, a
 // new flow, a team, a connection, a share deleted), GET /report is the page
 // a report built afresh over the world serving then writes, byte for byte,
-// while it asks again only about the flows the write could change.
+// while it asks again only about the rows that read what the write
+// changed: the flow shared, the new flow, the flows a member of the team
+// may run (all five) and none for a team of someone who holds no role,
+// the one flow whose SharePoint reference the connection's owner would
+// use it for.
 func TestReportRowsFollowWrites(t *testing.T) {
 	s, ts, log := loggedServer(t, exampleWorld)
 	check := rowsChecker(t, s, ts, log)
 	for _, tt := range []struct {
 		name, method, path, body string
-		allReasked               bool // the write could change every row
+		reasked                  int // rows asked again; -1: all
 	}{
-		{name: "first", allReasked: true},
-		{"a share of one flow", "PUT", "/v1/documents", `{"kind":"Share","flow":"flow-legacy-report","grants":[{"principal":"frank@northwind.example","role":"co-owner"}]}`, false},
-		{"a new flow", "PUT", "/v1/documents", `{"kind":"DesktopFlow","id":"flow-api","name":"API flow","environment":"northwind-prod","owner":"user:frank@northwind.example","schemaVersion":"v2","connectionReferences":[],"actions":[]}`, false},
-		{"a team", "PUT", "/v1/documents", `{"kind":"Team","id":"team:api","members":["user:frank@northwind.example"]}`, true},
-		{"a connection", "PUT", "/v1/documents", `{"kind":"Connection","id":"conn-frank-sp","connector":"shared_sharepointonline","environment":"northwind-prod","owner":"user:frank@northwind.example","account":"frank@northwind.example","status":"Connected"}`, true},
-		{"the share deleted", "DELETE", "/v1/documents/Share/flow-legacy-report", "", false},
+		{name: "first", reasked: -1},
+		{"a share of one flow", "PUT", "/v1/documents", `{"kind":"Share","flow":"flow-legacy-report","grants":[{"principal":"frank@northwind.example","role":"co-owner"}]}`, 1},
+		{"a new flow", "PUT", "/v1/documents", `{"kind":"DesktopFlow","id":"flow-api","name":"API flow","environment":"northwind-prod","owner":"user:frank@northwind.example","schemaVersion":"v2","connectionReferences":[],"actions":[]}`, 1},
+		{"a team", "PUT", "/v1/documents", `{"kind":"Team","id":"team:api","members":["user:frank@northwind.example"]}`, -1},
+		{"a team of a stranger", "PUT", "/v1/documents", `{"kind":"Team","id":"team:strangers","members":["user:zed@northwind.example"]}`, 0},
+		{"a connection", "PUT", "/v1/documents", `{"kind":"Connection","id":"conn-frank-sp","connector":"shared_sharepointonline","environment":"northwind-prod","owner":"user:frank@northwind.example","account":"frank@northwind.example","status":"Connected"}`, 1},
+		{"the share deleted", "DELETE", "/v1/documents/Share/flow-legacy-report", "", 1},
 	} {
 		if tt.method != "" {
 			if status, res := do(t, tt.method, ts.URL+tt.path, tt.body); status != 200 && status != 204 {
 				t.Fatalf("%s: %d %v", tt.name, status, res)
 			}
 		}
-		check(tt.name, tt.allReasked)
+		check(tt.name, tt.reasked)
 	}
 }
 
 // TestReportRowsFollowAFolderReread: a sidecar that reads its documents
 // from a folder gets a whole new world on every reread; after a share
-// file changed, the next page asks again only about that flow, and after
-// a team changed, about every flow.
+// file changed, the next page asks again only about that flow, after a
+// team changed, about the flows its members may run, and after a
+// connection's status changed, about the flows a run would bring it to.
 func TestReportRowsFollowAFolderReread(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.CopyFS(dir, os.DirFS(exampleWorld)); err != nil {
@@ -115,13 +121,17 @@ func TestReportRowsFollowAFolderReread(t *testing.T) {
 	}
 	s, ts, log := loggedServer(t, dir)
 	check := rowsChecker(t, s, ts, log)
-	check("first", true)
+	check("first", -1)
 	for _, tt := range []struct {
 		name, file, old, new string
-		allReasked           bool
+		reasked              int
 	}{
-		{"a share file", "shares.yaml", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: user", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: co-owner", false},
-		{"a team file", "teams.yaml", "  - user:dave@northwind.example\n", "  - user:dave@northwind.example\n  - user:frank@northwind.example\n", true},
+		{"a share file", "shares.yaml", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: user", "flow: flow-desktop-cleanup\ngrants:\n  - principal: user:frank@northwind.example\n    role: co-owner", 1},
+		{"a team file", "teams.yaml", "  - user:dave@northwind.example\n", "  - user:dave@northwind.example\n  - user:frank@northwind.example\n", -1},
+		// Alice runs her flow with her own references: nothing read her
+		// connection's status. Frank brings his Outlook connection to one.
+		{"a connection nobody brings", "connections.yaml", "  id: conn-alice-sharepoint\n  connector: shared_sharepointonline\n  environment: northwind-prod\n  owner: user:alice@northwind.example\n  account: alice@northwind.example\n  status: Connected", "  id: conn-alice-sharepoint\n  connector: shared_sharepointonline\n  environment: northwind-prod\n  owner: user:alice@northwind.example\n  account: alice@northwind.example\n  status: Error", 0},
+		{"a connection brought", "connections.yaml", "  id: conn-frank-outlook\n  connector: shared_office365\n  environment: northwind-prod\n  owner: user:frank@northwind.example\n  account: frank@northwind.example\n  status: Connected", "  id: conn-frank-outlook\n  connector: shared_office365\n  environment: northwind-prod\n  owner: user:frank@northwind.example\n  account: frank@northwind.example\n  status: Error", 1},
 	} {
 		file := filepath.Join(dir, tt.file)
 		b, err := os.ReadFile(file)
@@ -134,14 +144,15 @@ func TestReportRowsFollowAFolderReread(t *testing.T) {
 		if probs := s.Reload(context.Background()); probs.HasErrors() {
 			t.Fatalf("%s: reread: %v", tt.name, probs)
 		}
-		check(tt.name, tt.allReasked)
+		check(tt.name, tt.reasked)
 	}
 }
 
 // rowsChecker returns a check that GET /report is byte for byte the page
-// built afresh for the world serving now, and that its build reused every
-// row but at most one (none, if allReasked), as the server's log says.
-func rowsChecker(t *testing.T, s *Server, ts *httptest.Server, log *lockedBuffer) func(name string, allReasked bool) {
+// built afresh for the world serving now, and that its build asked again
+// about reasked rows (-1: every row) and reused the others, as the
+// server's log says.
+func rowsChecker(t *testing.T, s *Server, ts *httptest.Server, log *lockedBuffer) func(name string, reasked int) {
 	fresh := func() string {
 		t.Helper()
 		d, err := report.Build(context.Background(), s.Engine(), "padlock access report ("+s.cfg.ID+")", nil)
@@ -155,7 +166,7 @@ func rowsChecker(t *testing.T, s *Server, ts *httptest.Server, log *lockedBuffer
 		return b.String()
 	}
 	reused := regexp.MustCompile(`flows=(\d+) rows_reused=(\d+)`)
-	return func(name string, allReasked bool) {
+	return func(name string, reasked int) {
 		t.Helper()
 		status, page := raw(t, "GET", ts.URL+"/report", "")
 		if status != 200 || page != fresh() {
@@ -168,8 +179,8 @@ func rowsChecker(t *testing.T, s *Server, ts *httptest.Server, log *lockedBuffer
 		t.Logf("%s: %s", name, m[len(m)-1][0])
 		flows, _ := strconv.Atoi(m[len(m)-1][1])
 		kept, _ := strconv.Atoi(m[len(m)-1][2])
-		if allReasked && kept != 0 || !allReasked && kept < flows-1 {
-			t.Errorf("%s: %d rows of %d reused", name, kept, flows)
+		if want := flows - reasked; reasked < 0 && kept != 0 || reasked >= 0 && kept != want {
+			t.Errorf("%s: %d rows of %d reused; want %d asked again", name, kept, flows, reasked)
 		}
 	}
 }

@@ -66,3 +66,58 @@ func sameFlow(x, y document.DesktopFlow) bool {
 func sameShare(x, y document.Share) bool {
 	return x.Kind == y.Kind && x.Flow == y.Flow && slices.Equal(x.Grants, y.Grants)
 }
+
+// maxChangedDocuments is the most documents ChangedPaths names the paths
+// of; past it, all paths: a first world or a world most of which changed
+// would cost a second build of the whole tree, and caches keep little
+// across it anyway.
+const maxChangedDocuments = 1 << 12
+
+// indexDepth is how deep each index of Data is keyed: the paths a write
+// replaces whole (flows/<flow>, grants/<flow>/<principal>,
+// connections/<owner>/<environment>/<connector>, ...).
+var indexDepth = map[string]int{
+	"flows": 1, "grants": 2, "teams": 1, "memberOf": 1, "securityRoles": 2,
+	"connections": 3, "ownedBy": 2, "sharedWith": 2, "flowsIn": 2,
+}
+
+// ChangedPaths says which paths of data.world replacing world a by world b
+// can change (below "world"), as keys of Data's indexes: every path whose
+// value differs is one of them or below one of them. They are the index
+// paths of the documents outside the longest prefix and suffix that a
+// and b share, kind by kind, in either world: a share's grants and the
+// flows it names, a team's entry and its members' teams, a connection's
+// owner, environment and connector, and so on. All is set for a nil a
+// or b (no world yet), and when more than maxChangedDocuments documents
+// differ.
+func ChangedPaths(a, b *World) (paths [][]string, all bool) {
+	if a == nil || b == nil {
+		return nil, true
+	}
+	differ := World{
+		Flows:           differing(a.Flows, b.Flows, sameFlow),
+		Shares:          differing(a.Shares, b.Shares, sameShare),
+		Teams:           differing(a.Teams, b.Teams, func(x, y document.Team) bool { return reflect.DeepEqual(x, y) }),
+		Connections:     differing(a.Connections, b.Connections, func(x, y document.Connection) bool { return x == y }),
+		RoleAssignments: differing(a.RoleAssignments, b.RoleAssignments, func(x, y document.RoleAssignment) bool { return reflect.DeepEqual(x, y) }),
+	}
+	if n := len(differ.Flows) + len(differ.Shares) + len(differ.Teams) + len(differ.Connections) + len(differ.RoleAssignments); n > maxChangedDocuments {
+		return nil, true // a first world, or most of one: everything
+	}
+	for index, tree := range differ.Data() {
+		paths = appendKeyPaths(paths, []string{index}, tree, indexDepth[index])
+	}
+	return paths, false
+}
+
+// appendKeyPaths appends the paths of tree's keys depth levels down.
+func appendKeyPaths(paths [][]string, at []string, tree any, depth int) [][]string {
+	m, ok := tree.(map[string]any)
+	if depth == 0 || !ok {
+		return append(paths, at)
+	}
+	for k, v := range m {
+		paths = appendKeyPaths(paths, append(slices.Clip(at), k), v, depth-1)
+	}
+	return paths
+}
