@@ -56,13 +56,12 @@ plan(flow, principal, role) := [{
 	"reference": ref.logicalName,
 	"connector": ref.connector,
 	"source": source,
-	"selected": _first(array.concat(candidates, given)),
+	"selected": _selected(source, candidates, ref),
 	"candidates": candidates,
 } |
 	some ref in flow.connectionReferences
-	source := sources[object.get(ref, "owner", null) == principal][object.get(ref, "embedded", false)]
+	source := sources[object.get(ref, "owner", null) == principal][ref.embedded]
 	candidates := [c.id | source == "byoc"; some c in compatible(principal, environment, ref.connector)]
-	given := [c | source != "byoc"; c := object.get(ref, "connection", null)]
 ] if {
 	# One comprehension, no function per reference: a who-can asks a plan
 	# for every principal, and a call costs OPA several microseconds.
@@ -70,6 +69,10 @@ plan(flow, principal, role) := [{
 	environment := flow.environment
 }
 
-_first(list) := list[0]
+# The connection a run uses: the first candidate a byoc reference has, or
+# the reference's own connection; null where there is none.
+default _selected(_, _, _) := null
 
-_first(list) := null if count(list) == 0
+_selected("byoc", candidates, _) := candidates[0]
+
+_selected(source, _, ref) := ref.connection if source != "byoc"

@@ -24,13 +24,36 @@ import data.padlock.roles
 #   unknown flow.
 # schemas:
 #   - input: schema.listprincipals
-principals := [entry |
+principals := [{
+	"principal": principal,
+	"role": role,
+	"via": sort(ways),
+	"connections": connections.plan(flow, principal, role),
+} |
+	some [principal, role] in _allowed(flow)
+
+	# indexed by OPA: the flow's ways are grouped by principal once
+	ways := [way | _ways[_] = [principal, way]]
+] if {
+	input.action in reasons.run_actions
+	flow := data.world.flows[input.flow]
+} else := [{"principal": principal, "role": role, "via": sort(ways)} |
+	some [principal, role] in _allowed(flow)
+	ways := [way | _ways[_] = [principal, way]]
+] if {
+	flow := data.world.flows[input.flow]
+}
+
+# The ways of the input's flow: a rule, not a call, so that OPA indexes
+# the comprehensions above that pick one principal's ways from it.
+_ways := ways(data.world.flows[input.flow])
+
+# The considered principals the decision allows, each with their role.
+_allowed(flow) := [[principal, role] |
 	some principal in considered_principals
 	role := roles.role(flow, principal)
 	not reasons.denied(input.action, flow, principal, role, name)
-	entry := _listed(flow, principal, role)
 ] if {
-	flow := data.world.flows[input.flow]
 	name := object.get(input, "reference", "")
 }
 
@@ -46,25 +69,6 @@ principals := [entry |
 considered_principals := part_of(sort({principals.canonical(p) | some p in input.principals}), object.get(input, "part", null)) if {
 	input.principals
 } else := part_of(sort(candidates(data.world.flows[input.flow])), object.get(input, "part", null))
-
-# METADATA
-# title: Candidates
-# description: |
-#   Everyone who might hold a role on a flow, from the indexes: its owner,
-#   the principals of its grants, the members of granted teams, and the
-#   holders (and their teams' members) of a security role that reads every
-#   flow of its environment.
-candidates(flow) := ((({flow.owner | flow.owner} | {p | some p, _ in data.world.grants[flow.id]}) | {m |
-	some team, _ in data.world.grants[flow.id]
-	some m in data.world.teams[team]
-}) | {p |
-	some p, _ in data.world.securityRoles[flow.environment]
-	reads_every_flow(flow.environment, p)
-}) | {m |
-	some team, _ in data.world.securityRoles[flow.environment]
-	reads_every_flow(flow.environment, team)
-	some m in data.world.teams[team]
-}
 
 # METADATA
 # title: Editors
@@ -85,17 +89,6 @@ editors(flow) := sort((((({flow.owner | flow.owner} | {p | data.world.grants[flo
 	reads_every_flow(flow.environment, team)
 	some m in data.world.teams[team]
 }))
-
-_listed(flow, principal, role) := {
-	"principal": principal,
-	"role": role,
-	"via": sort(via(flow, principal)),
-	"connections": connections.plan(flow, principal, role),
-} if {
-	_runs
-} else := {"principal": principal, "role": role, "via": sort(via(flow, principal))}
-
-_runs if input.action in reasons.run_actions
 
 # METADATA
 # title: Canonical principal of a what-can query

@@ -46,3 +46,14 @@ test_who_can_in_parts_is_who_can if {
 		with data.padlock.config as config
 	array.concat(first, rest) == all
 }
+
+test_who_can_names_each_principals_own_ways if {
+	r := lists.principals with input as {"action": "edit", "flow": "f"} with data.world as world with data.padlock.config as config
+	{p.principal: p.via | some p in r} == {
+		"user:o": ["owner"],
+		"team:t": ["share"],
+		"user:m": ["team:t"],
+		"team:admins": ["security role System Administrator"],
+		"user:a": ["security role System Administrator (team:admins)"],
+	}
+}
