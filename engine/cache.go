@@ -2,6 +2,7 @@ package engine
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"github.com/padlock/padlock/engine/document"
 )
@@ -12,20 +13,52 @@ const DefaultCacheSize = 1 << 16
 // listCacheSize bounds the cache of list answers, which are larger.
 const listCacheSize = 1 << 10
 
-// worldCaches remember answers for one world: decisions, and the answers of
-// list queries (by path and input). An answer is a pure function of the
-// query, the world and the policies; SetWorld installs fresh caches after
-// the new world is in the store, a patch forgets what it can change (see
-// decisionCache), and policies never change under an Engine, so a cached
-// answer is always the one the policies would give now. Cached values are
-// shared: read-only.
+// worldCaches remember answers: decisions, and the answers of list
+// queries (by path and input). An answer is a pure function of the query,
+// the world and the policies, and policies never change under an Engine.
+// A write forgets the decisions it can change (see decisionCache; a new
+// world replaces them all); a list answer knows what it read and is asked
+// again only once a write replaced some of that (listAnswer). Cached
+// values are shared: read-only.
 type worldCaches struct {
 	decisions *decisionCache
-	lists     *cache[string, any] // a list's decoded answer ([]ListedPrincipal, []ListedFlow)
+	lists     *cache[string, *listAnswer]
 }
 
 func newWorldCaches(size int, changes *changes) *worldCaches {
-	return &worldCaches{decisions: newDecisionCache(size, changes), lists: newCache[string, any](min(size, listCacheSize))}
+	return &worldCaches{decisions: newDecisionCache(size, changes), lists: newCache[string, *listAnswer](min(size, listCacheSize))}
+}
+
+// maxListReads bounds the paths a kept list answer remembers it read (8
+// bytes each): an answer that read more (what-can of an administrator of
+// every flow) is taken as changed by any write, as every answer was
+// before answers knew what they read.
+const maxListReads = 1 << 12
+
+// listAnswer is a list's decoded answer ([]ListedPrincipal, []ListedFlow,
+// []AccessEntry) with the paths of the world it was read from. It holds
+// as long as no write replaces one of them (changes.readsChangedSince), so
+// that a who-can of one flow survives the writes about other flows.
+type listAnswer struct {
+	value any
+	reads *Reads        // nil: changed by any write
+	valid atomic.Uint64 // a world version at which the answer is known to hold
+}
+
+// holds reports whether a kept answer is the one the world serving now
+// gives, and if so moves its version up to now, so that the next ask
+// checks only the writes after it. Every write up to the version read
+// here was noted before it was counted (changes), so none is missed.
+func (e *Engine) holds(a *listAnswer) bool {
+	now, valid := e.version.Load(), a.valid.Load()
+	switch {
+	case valid == now:
+		return true
+	case a.reads == nil || e.changes.readsChangedSince(*a.reads, valid):
+		return false
+	}
+	a.valid.CompareAndSwap(valid, now) // a concurrent ask may have moved it already
+	return true
 }
 
 // decisionCache remembers decisions by flow, so that a write of one flow's

@@ -267,20 +267,20 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	return nil
 }
 
-// written counts a write whose world is stored, and forgets the answers
-// it can change: the decisions about flows (or all of them) and every
-// list. After the store write: a query that sees the new caches evaluates
-// against the new world, and a decision evaluated before it and
-// remembered after is refused by its older version (changes).
+// written counts a write whose world is stored, and forgets the decisions
+// it can change: about flows, or all of them. After the store write: a
+// query that sees the new caches evaluates against the new world, and a
+// decision evaluated before it and remembered after is refused by its
+// older version (changes). Kept lists stay: each is checked against the
+// writes since it was read when it is asked again (listAnswer).
 func (e *Engine) written(everyone bool, flows []string) {
 	e.version.Add(1)
+	caches := e.cache.Load()
 	if everyone {
-		e.cache.Store(newWorldCaches(e.cacheSize, &e.changes))
+		e.cache.Store(&worldCaches{decisions: newDecisionCache(e.cacheSize, &e.changes), lists: caches.lists})
 		return
 	}
-	caches := e.cache.Load()
 	caches.decisions.forget(flows)
-	e.cache.Store(&worldCaches{decisions: caches.decisions, lists: newCache[string, any](min(e.cacheSize, listCacheSize))})
 }
 
 // writeOp sets or removes one value below /world, creating the objects

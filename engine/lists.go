@@ -13,6 +13,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/padlock/padlock/engine/document"
 )
@@ -117,8 +118,7 @@ func (e *Engine) ListAccess(ctx context.Context, flow string) ([]AccessEntry, er
 // ListAccessReads is ListAccess with the paths of the world its answer was
 // read from, for a cache that keeps answers across writes and asks
 // ReadsChangedSince which still hold (a sidecar's report rows). It is
-// always evaluated, never taken from the list cache, whose answers do not
-// say what they read.
+// always evaluated, never taken from the list cache.
 func (e *Engine) ListAccessReads(ctx context.Context, flow string) ([]AccessEntry, Reads, error) {
 	ctx, rec := recording(ctx)
 	v, defined, err := e.evalList(ctx, access, map[string]any{"flow": flow})
@@ -168,19 +168,26 @@ func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]Listed
 	return out, nil
 }
 
-// listOf evaluates a list. Answers are remembered for the world (a list
-// is a pure function of the query, the world and the policies), so that a
-// page of a long list, or the same question again, costs no evaluation;
-// the caller gets its own slice of the shared answer.
+// listOf evaluates a list. Answers are kept with what they read, so that
+// a page of a long list, or the same question again, costs no evaluation
+// until a write replaces something the answer read; the caller gets its
+// own slice of the shared answer.
 func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string]any) ([]T, bool, error) {
 	key, err := json.Marshal(input) // map keys sorted: one key per query
 	if err != nil {
 		return nil, false, err
 	}
-	caches := e.cache.Load()
+	lists := e.cache.Load().lists
 	k := q.path + "\x00" + string(key)
-	if l, cached := caches.lists.get(k); cached {
-		return slices.Clone(l.([]T)), true, nil
+	if a, cached := lists.get(k); cached && e.holds(a) {
+		return slices.Clone(a.value.([]T)), true, nil
+	}
+	// The version before the world is read: a write counted after it is
+	// checked against the answer's reads (see Snapshot).
+	at := e.version.Load()
+	var rec *recorder
+	if lists != nil { // only a kept answer needs to know what it read
+		ctx, rec = recording(ctx)
 	}
 	v, defined, err := e.evalList(ctx, q, input)
 	if err != nil || !defined {
@@ -190,7 +197,14 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 	if err != nil {
 		return nil, true, err
 	}
-	caches.lists.put(k, out)
+	if lists != nil {
+		a := &listAnswer{value: out}
+		if r := rec.reads(); len(r.at) <= maxListReads {
+			a.reads = &r
+		}
+		a.valid.Store(at)
+		lists.put(k, a)
+	}
 	return slices.Clone(out), true, nil
 }
 
@@ -221,10 +235,9 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 		return nil, false, fmt.Errorf("%s: read the world: %w", q.path, err)
 	}
 	defer e.store.Abort(ctx, txn)
-	at := rego.EvalTransaction(txn)
 	_, asked := input["part"]
 	if free < 2 || q.key == "" || asked {
-		return e.evalValue(ctx, q.path, input, at)
+		return e.evalValue(ctx, q.path, input, txn)
 	}
 	answers := make([]ast.Value, free)
 	errs := make([]error, free)
@@ -233,7 +246,7 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	for i := range free {
 		in := maps.Clone(input)
 		in["part"] = partInput(document.Part{Index: i, Of: free})
-		ask := func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, at) }
+		ask := func() { answers[i], defined[i], errs[i] = e.evalValue(ctx, q.path, in, txn) }
 		if i == free-1 { // the last part here, while the others are asked
 			ask()
 			break
@@ -261,7 +274,7 @@ func (e *Engine) evalList(ctx context.Context, q listQuery, input map[string]any
 	if !strictlySorted(joined, ast.InternedTerm(q.key)) {
 		// Policies that do not know parts (a bundle older than them)
 		// answer the whole list for each: asked whole instead.
-		return e.evalValue(ctx, q.path, input, at)
+		return e.evalValue(ctx, q.path, input, txn)
 	}
 	return ast.NewArray(joined...), true, nil
 }
@@ -293,8 +306,8 @@ func partInput(p document.Part) map[string]any {
 
 // evalValue evaluates a data path to OPA's value, for decodeAST: without
 // OPA's Go maps in between.
-func (e *Engine) evalValue(ctx context.Context, path string, input map[string]any, opts ...rego.EvalOption) (ast.Value, bool, error) {
-	v, defined, err := e.evalPath(ctx, path, input, append(opts, rego.EvalGenerateJSON(opaValue))...)
+func (e *Engine) evalValue(ctx context.Context, path string, input map[string]any, txn storage.Transaction) (ast.Value, bool, error) {
+	v, defined, err := e.evalPath(ctx, path, input, txn, rego.EvalGenerateJSON(opaValue))
 	if err != nil || !defined {
 		return nil, defined, err
 	}

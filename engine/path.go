@@ -8,6 +8,7 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 )
 
 // maxPathQueries bounds the prepared queries kept: paths come from
@@ -24,39 +25,22 @@ type pathQueries struct {
 // for an input, as OPA's Data API does: undefined gives ok=false. The
 // decision path itself should go through Decide, which fails closed.
 func (e *Engine) EvalPath(ctx context.Context, path string, input any) (result any, ok bool, err error) {
-	return e.evalPath(ctx, path, input)
+	return e.evalPath(ctx, path, input, nil)
 }
 
-// evalPath is EvalPath with options for the evaluation (the lists take
-// OPA's value as it is, see evalInto).
-func (e *Engine) evalPath(ctx context.Context, path string, input any, opts ...rego.EvalOption) (result any, ok bool, err error) {
-	path = strings.Trim(path, "/")
-	if path == "" {
-		return nil, false, fmt.Errorf("invalid data path %q", path)
+// evalPath is EvalPath on txn, a read transaction the caller holds (nil:
+// the evaluation opens its own), with options for the evaluation (the
+// lists take OPA's value as it is, see evalInto).
+func (e *Engine) evalPath(ctx context.Context, path string, input any, txn storage.Transaction, opts ...rego.EvalOption) (result any, ok bool, err error) {
+	pq, err := e.pathQuery(ctx, path, txn)
+	if err != nil {
+		return nil, false, err
 	}
-	e.paths.mu.Lock()
-	if e.paths.m == nil {
-		e.paths.m = map[string]rego.PreparedEvalQuery{}
-	}
-	pq, found := e.paths.m[path]
-	if !found { // parsed and prepared once per path: the cache is the hot path
-		ref, err := ast.ParseRef("data." + strings.ReplaceAll(path, "/", "."))
-		if err != nil {
-			e.paths.mu.Unlock()
-			return nil, false, fmt.Errorf("invalid data path %q", path)
-		}
-		pq, err = rego.New(rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))), rego.Compiler(e.compiler), rego.Store(e.store)).PrepareForEval(ctx)
-		if err != nil {
-			e.paths.mu.Unlock()
-			return nil, false, fmt.Errorf("prepare %s: %w", ref, err)
-		}
-		if len(e.paths.m) < maxPathQueries {
-			e.paths.m[path] = pq
-		}
-	}
-	e.paths.mu.Unlock()
 	if err := ctx.Err(); err != nil {
 		return nil, false, err
+	}
+	if txn != nil {
+		opts = append(opts, rego.EvalTransaction(txn))
 	}
 	// OPA's EvalInput reads an ast.Value as a Go value (and gives wrong
 	// answers); OPA's own values go in as they are.
@@ -72,6 +56,49 @@ func (e *Engine) evalPath(ctx context.Context, path string, input any, opts ...r
 		return nil, false, nil
 	}
 	return rs[0].Expressions[0].Value, true, nil
+}
+
+// pathQuery returns the query of a data path, prepared once per path: the
+// cache is the hot path. It is prepared on txn, the caller's transaction,
+// where there is one, and without holding the lock: preparing reads the
+// store, and a second read transaction, or a lock that a holder of one
+// waits for, would wait forever behind a write that waits for the first
+// (a who-can asked for the first time while a share was written hung so).
+func (e *Engine) pathQuery(ctx context.Context, path string, txn storage.Transaction) (rego.PreparedEvalQuery, error) {
+	path = strings.Trim(path, "/")
+	if path == "" {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("invalid data path %q", path)
+	}
+	e.paths.mu.Lock()
+	pq, found := e.paths.m[path]
+	e.paths.mu.Unlock()
+	if found {
+		return pq, nil
+	}
+	ref, err := ast.ParseRef("data." + strings.ReplaceAll(path, "/", "."))
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("invalid data path %q", path)
+	}
+	opts := []func(*rego.Rego){rego.ParsedQuery(ast.NewBody(ast.NewExpr(ast.NewTerm(ref)))), rego.Compiler(e.compiler), rego.Store(e.store)}
+	if txn != nil {
+		opts = append(opts, rego.Transaction(txn))
+	}
+	pq, err = rego.New(opts...).PrepareForEval(ctx)
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare %s: %w", ref, err)
+	}
+	e.paths.mu.Lock()
+	defer e.paths.mu.Unlock()
+	if e.paths.m == nil {
+		e.paths.m = map[string]rego.PreparedEvalQuery{}
+	}
+	if first, found := e.paths.m[path]; found { // prepared meanwhile: one query per path
+		return first, nil
+	}
+	if len(e.paths.m) < maxPathQueries {
+		e.paths.m[path] = pq
+	}
+	return pq, nil
 }
 
 // Eval evaluates any Rego query against the policies and the world, as

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"context"
-	"hash/fnv"
 	"slices"
 	"sync"
 
@@ -23,31 +22,48 @@ type Reads struct {
 type readsKey struct{}
 
 // recorder collects the paths an evaluation reads (from every part of a
-// list asked in parallel).
+// list asked in parallel), hashed as they are read.
 type recorder struct {
 	mu    sync.Mutex
-	paths map[string]storage.Path
+	at    map[uint64]struct{}
+	above map[uint64]struct{}
 }
 
 // recording returns ctx with a recorder of the store paths its queries
 // read.
 func recording(ctx context.Context) (context.Context, *recorder) {
-	r := &recorder{paths: map[string]storage.Path{}}
+	r := &recorder{at: map[uint64]struct{}{}, above: map[uint64]struct{}{}}
 	return context.WithValue(ctx, readsKey{}, r), r
+}
+
+// note records a read of p.
+func (r *recorder) note(p storage.Path) {
+	var hashes [8]uint64 // the root and the paths below it: world/flows/<id> is four
+	all := pathHashes(hashes[:0], p)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, seen := r.at[all[len(all)-1]]; seen {
+		return
+	}
+	r.at[all[len(all)-1]] = struct{}{}
+	for _, h := range all[:len(all)-1] {
+		r.above[h] = struct{}{}
+	}
 }
 
 // reads is what r recorded.
 func (r *recorder) reads() Reads {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	var out Reads
-	for key, p := range r.paths {
-		out.at = append(out.at, hash(key))
-		out.above = appendAbove(out.above, p)
+	return Reads{at: sortedKeys(r.at), above: sortedKeys(r.above)}
+}
+
+func sortedKeys(m map[uint64]struct{}) []uint64 {
+	out := make([]uint64, 0, len(m))
+	for h := range m {
+		out = append(out, h)
 	}
-	slices.Sort(out.at)
-	slices.Sort(out.above)
-	out.above = slices.Compact(out.above)
+	slices.Sort(out)
 	return out
 }
 
@@ -60,12 +76,7 @@ type recordingStore struct{ storage.Store }
 
 func (s recordingStore) Read(ctx context.Context, txn storage.Transaction, path storage.Path) (any, error) {
 	if r, ok := ctx.Value(readsKey{}).(*recorder); ok {
-		key := path.String()
-		r.mu.Lock()
-		if _, seen := r.paths[key]; !seen {
-			r.paths[key] = slices.Clone(path)
-		}
-		r.mu.Unlock()
+		r.note(path)
 	}
 	return s.Store.Read(ctx, txn, path)
 }
@@ -80,27 +91,31 @@ type written struct {
 func writtenPaths(paths [][]string) written {
 	var w written
 	for _, p := range paths {
-		full := append(storage.Path{"world"}, p...)
-		w.at = append(w.at, hash(full.String()))
-		w.above = appendAbove(w.above, full)
+		all := pathHashes(nil, append(storage.Path{"world"}, p...))
+		w.at = append(w.at, all[len(all)-1])
+		w.above = append(w.above, all[:len(all)-1]...)
 	}
 	return w
 }
 
-// appendAbove appends the hashes of the paths above p, the root first.
-func appendAbove(hashes []uint64, p storage.Path) []uint64 {
-	for i := range len(p) {
-		hashes = append(hashes, hash(p[:i].String()))
+// pathHashes appends the 64-bit FNV-1a hashes of the root, of every path
+// below it down to p, and of p, in that order: one pass over p's bytes,
+// each segment after a zero byte. The same in every engine and its
+// snapshots, which read what the engine's writes are compared with. A
+// collision (or a segment holding a zero byte) can only make two paths
+// look alike: an answer asked again, never one kept wrongly.
+func pathHashes(hashes []uint64, p storage.Path) []uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	hashes = append(hashes, h)
+	for _, seg := range p {
+		h *= prime // a zero byte before the segment
+		for i := 0; i < len(seg); i++ {
+			h = (h ^ uint64(seg[i])) * prime
+		}
+		hashes = append(hashes, h)
 	}
 	return hashes
-}
-
-// hash is a path's 64-bit FNV-1a hash: the same in every engine and its
-// snapshots, which read what the engine's writes are compared with.
-func hash(path string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(path))
-	return h.Sum64()
 }
 
 // reaches reports whether a write of w changes what r read: a path

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"context"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/storage"
@@ -11,10 +12,9 @@ import (
 // (a read of the whole); not one that read beside it.
 func TestAWriteReachesWhatItReplaced(t *testing.T) {
 	read := func(paths ...string) Reads {
-		r := &recorder{paths: map[string]storage.Path{}}
+		_, r := recording(context.Background())
 		for _, p := range paths {
-			path := storage.MustParsePath(p)
-			r.paths[path.String()] = path
+			r.note(storage.MustParsePath(p))
 		}
 		return r.reads()
 	}

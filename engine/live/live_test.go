@@ -115,7 +115,8 @@ func (a apiState) merged(sourced []validate.Typed) []validate.Typed {
 // validate.World accepts the whole world; after each accepted write its
 // documents are validate.World's, the store patched path by path holds the
 // tree world.Data builds from scratch, and the decisions (some remembered
-// by the cache before the write) are the ones a fresh engine gives.
+// by the cache before the write) and the lists (some kept from before it)
+// are the ones a fresh engine gives.
 func TestWritesAgreeWithTheFullPath(t *testing.T) {
 	ctx := context.Background()
 	compiler, err := engine.CompileBuiltin()
@@ -186,11 +187,13 @@ func TestWritesAgreeWithTheFullPath(t *testing.T) {
 			if probs.HasErrors() != fullProbs.HasErrors() {
 				t.Fatalf("seed %d step %d: live says errors=%v %v, the full check %v %v", seed, step, probs.HasErrors(), probs, fullProbs.HasErrors(), fullProbs)
 			}
-			// Decisions before the write, so that the cache holds some.
+			// Decisions and lists before the write, so that the caches
+			// hold some.
 			queries := someQueries(g)
 			for _, q := range queries {
 				eng.Decide(ctx, q)
 			}
+			someLists(ctx, eng, queries)
 			if probs.HasErrors() {
 				refused++
 				continue
@@ -223,11 +226,27 @@ func TestWritesAgreeWithTheFullPath(t *testing.T) {
 					t.Fatalf("seed %d step %d: %+v decided %+v after the patch, %+v from scratch", seed, step, q, a, b)
 				}
 			}
+			if a, b := someLists(ctx, eng, queries), someLists(ctx, fresh, queries); !reflect.DeepEqual(a, b) {
+				t.Fatalf("seed %d step %d: lists after the patch differ from scratch:\n%v\n%v", seed, step, a, b)
+			}
 		}
 	}
 	if accepted < 200 || refused < 100 {
 		t.Fatalf("the generator is lopsided: %d accepted, %d refused", accepted, refused)
 	}
+}
+
+// someLists asks who may run the queries' flows and what their
+// principals may do: the lists and their errors, to compare.
+func someLists(ctx context.Context, eng *engine.Engine, queries []document.Query) []any {
+	var out []any
+	for _, q := range queries {
+		l, err := eng.ListPrincipals(ctx, document.PrincipalsQuery{Action: document.ActionRun, Flow: q.Flow, Mode: "console"})
+		out = append(out, l, fmt.Sprint(err))
+		f, err := eng.ListFlows(ctx, document.FlowsQuery{Principal: q.Principal})
+		out = append(out, f, fmt.Sprint(err))
+	}
+	return out
 }
 
 func someQueries(g gen) []document.Query {
