@@ -120,16 +120,11 @@ func (e *Engine) ListAccess(ctx context.Context, flow string) ([]AccessEntry, er
 // ReadsChangedSince which still hold (a sidecar's report rows). It is
 // always evaluated, never taken from the list cache.
 func (e *Engine) ListAccessReads(ctx context.Context, flow string) ([]AccessEntry, Reads, error) {
-	ctx, rec := recording(ctx)
-	v, defined, err := e.evalList(ctx, access, map[string]any{"flow": flow})
-	if err != nil {
-		return nil, Reads{}, err
+	out, reads, defined, err := askList[AccessEntry](ctx, e, access, map[string]any{"flow": flow}, true)
+	if err != nil || defined {
+		return out, reads, err
 	}
-	if !defined {
-		return nil, Reads{}, e.undefinedFor(flow, AccessPath)
-	}
-	out, err := decodeList[AccessEntry](access, v)
-	return out, rec.reads(), err
+	return nil, Reads{}, e.undefinedFor(flow, AccessPath)
 }
 
 // undefinedFor says why a list about one flow is undefined: the flow is
@@ -185,27 +180,38 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 	// The version before the world is read: a write counted after it is
 	// checked against the answer's reads (see Snapshot).
 	at := e.version.Load()
-	var rec *recorder
-	if lists != nil { // only a kept answer needs to know what it read
-		ctx, rec = recording(ctx)
-	}
-	v, defined, err := e.evalList(ctx, q, input)
+	// Only a kept answer needs to know what it read.
+	out, reads, defined, err := askList[T](ctx, e, q, input, lists != nil)
 	if err != nil || !defined {
 		return nil, defined, err
 	}
-	out, err := decodeList[T](q, v)
-	if err != nil {
-		return nil, true, err
-	}
 	if lists != nil {
 		a := &listAnswer{value: out}
-		if r := rec.reads(); len(r.at) <= maxListReads {
-			a.reads = &r
+		if len(reads.at) <= maxListReads {
+			a.reads = &reads
 		}
 		a.valid.Store(at)
 		lists.put(k, a)
 	}
 	return slices.Clone(out), true, nil
+}
+
+// askList evaluates a list and decodes it into its Go type; where record,
+// with the paths of the world it was read from.
+func askList[T any](ctx context.Context, e *Engine, q listQuery, input map[string]any, record bool) ([]T, Reads, bool, error) {
+	var rec *recorder
+	if record {
+		ctx, rec = recording(ctx)
+	}
+	v, defined, err := e.evalList(ctx, q, input)
+	if err != nil || !defined {
+		return nil, Reads{}, defined, err
+	}
+	out, err := decodeList[T](q, v)
+	if err != nil || rec == nil {
+		return out, Reads{}, true, err
+	}
+	return out, rec.reads(), true, nil
 }
 
 // decodeList reads a list's answer into its Go type.

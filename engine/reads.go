@@ -38,7 +38,7 @@ func recording(ctx context.Context) (context.Context, *recorder) {
 
 // note records a read of p.
 func (r *recorder) note(p storage.Path) {
-	var hashes [8]uint64 // the root and the paths below it: world/flows/<id> is four
+	var hashes [8]uint64 // the root and the paths below it, on the stack for paths up to seven deep
 	all := pathHashes(hashes[:0], p)
 	r.mu.Lock()
 	defer r.mu.Unlock()
