@@ -83,10 +83,12 @@ type lexer struct {
 type filter struct {
 	first  func(first token) bool
 	second func(first, second token) bool // asked of statements first wants
-	// starts, if not empty, holds the bytes a wanted first token can
-	// start with: a statement that starts otherwise (and not with a
-	// comment) is skipped without reading its first token.
-	starts string
+	// starts, if not empty, holds the words a wanted first token starts
+	// with: a statement that starts otherwise (and not with a comment) is
+	// skipped without reading its first token. Most lines of a script
+	// start with END, ELSE or an @@ annotation, which share a wanted
+	// word's first byte but not its prefix.
+	starts []string
 }
 
 // statements tokenizes a whole script.
@@ -102,12 +104,21 @@ func statementsWhere(script string, want filter) []statement {
 // thousands of scripts reuses them instead of growing new ones.
 func (l *lexer) statements(script string, want filter) []statement {
 	*l = lexer{src: script, line: 1, want: want, arena: l.arena[:0], out: l.out[:0]}
+	var firsts [256]bool // the first bytes of want.starts
+	for _, w := range want.starts {
+		firsts[w[0]] = true
+	}
 	for l.pos < len(l.src) {
 		if l.skip && l.skipLine() {
 			continue
 		}
 		c := l.src[l.pos]
-		if l.want.starts != "" && !l.skip && len(l.arena) == l.start && c != ' ' && c != '\t' && c != '\r' && c != '\n' && c != '/' && strings.IndexByte(l.want.starts, c) < 0 {
+		if c == ' ' || c == '\t' || c == '\r' { // indentation: every line has some
+			for l.pos++; l.pos < len(l.src) && (l.src[l.pos] == ' ' || l.src[l.pos] == '\t' || l.src[l.pos] == '\r'); l.pos++ {
+			}
+			continue
+		}
+		if l.want.starts != nil && !l.skip && len(l.arena) == l.start && c != '\n' && c != '/' && (!firsts[c] || !hasAnyPrefix(l.src[l.pos:], l.want.starts)) {
 			l.skip = true // the first token cannot be a wanted one
 			continue
 		}
@@ -115,8 +126,6 @@ func (l *lexer) statements(script string, want filter) []statement {
 		case c == '\n':
 			l.end()
 			l.line++
-			l.pos++
-		case c == ' ' || c == '\t' || c == '\r':
 			l.pos++
 		case strings.HasPrefix(l.src[l.pos:], "/#"):
 			l.comment()
@@ -134,17 +143,13 @@ func (l *lexer) statements(script string, want filter) []statement {
 	return l.out
 }
 
-// hazards are the offsets, in order, of what can carry a statement onto
-// the next line: every triple quote, every /# and every backslash right
-// before a newline. Any other backslash escapes a character of its own line, where
-// a single-quoted literal still ends: real scripts escape quotes in
-// control names on one line in twelve, and those lines are skipped, not
-// tokenized.
-func hazards(src string) []int {
+// offsets are the offsets, in order, of every occurrence of the words in
+// src.
+func offsets(src string, words []string) []int {
 	out := []int{}
-	for _, sep := range []string{"'''", "/#", "\\\n"} {
+	for _, w := range words {
 		for i := 0; ; {
-			j := strings.Index(src[i:], sep)
+			j := strings.Index(src[i:], w)
 			if j < 0 {
 				break
 			}
@@ -154,6 +159,26 @@ func hazards(src string) []int {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// hasAnyPrefix reports whether s starts with one of prefixes.
+func hasAnyPrefix(s string, prefixes []string) bool {
+	for _, p := range prefixes {
+		if strings.HasPrefix(s, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// hazards are the offsets, in order, of what can carry a statement onto
+// the next line: every triple quote, every /# and every backslash right
+// before a newline. Any other backslash escapes a character of its own line, where
+// a single-quoted literal still ends: real scripts escape quotes in
+// control names on one line in twelve, and those lines are skipped, not
+// tokenized.
+func hazards(src string) []int {
+	return offsets(src, []string{"'''", "/#", "\\\n"})
 }
 
 // skipLine moves an unwanted statement to the end of its line when

@@ -106,7 +106,7 @@ func FuzzStatementsWhere(f *testing.F) {
 				want = append(want, s)
 			}
 		}
-		if got := statementsWhere(script, filter{first: wanted, second: second, starts: "ESD@"}); !reflect.DeepEqual(got, want) {
+		if got := statementsWhere(script, filter{first: wanted, second: second, starts: wantedWords}); !reflect.DeepEqual(got, want) {
 			t.Fatalf("statementsWhere:\n%+v\nwant\n%+v", got, want)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	byteorder "encoding/binary"
 	"encoding/json"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 	stmts := l.statements(script, filter{first: wanted, second: func(first, second token) bool {
 		// A DISABLE statement is read as the statement it disables.
 		return first.text != "DISABLE" || second.kind == tokWord && (second.text == "External.InvokeCloudConnector" || second.text == "SET")
-	}, starts: "ESD@"})
+	}, starts: wantedWords})
 	sensitive := map[string]bool{}
 	for _, s := range stmts {
 		if w := s.tokens[0]; w.kind == tokWord && w.text == "@SENSITIVE:" {
@@ -123,16 +124,12 @@ func parseScript(script string, refByPadID map[string]string) scriptFacts {
 // lexers are reused from script to script (their token slices).
 var lexers = sync.Pool{New: func() any { return new(lexer) }}
 
+// wantedWords are the first words of the statements parseScript reads.
+var wantedWords = []string{"External.InvokeCloudConnector", "SET", "DISABLE", "@SENSITIVE:"}
+
 // wanted are the statements parseScript reads, by their first word.
 func wanted(first token) bool {
-	if first.kind != tokWord {
-		return false
-	}
-	switch first.text {
-	case "External.InvokeCloudConnector", "SET", "DISABLE", "@SENSITIVE:":
-		return true
-	}
-	return false
+	return first.kind == tokWord && slices.Contains(wantedWords, first.text)
 }
 
 // invokeAction reads the parameters of External.InvokeCloudConnector:
@@ -188,7 +185,8 @@ func unquoteSimple(dst, s []byte) ([]byte, bool) {
 	if len(s) < 2 || s[0] != '"' {
 		return dst, false
 	}
-	b := bytes.NewBuffer(dst)
+	orig := len(dst)
+	out := slices.Grow(dst, len(s)) // the text is never longer than its quoted form
 	start := 1
 	for i := 1; i < len(s); i++ {
 		i = nextSpecial(s, i)
@@ -201,7 +199,7 @@ func unquoteSimple(dst, s []byte) ([]byte, bool) {
 			if i+1 >= len(s) {
 				return dst, false
 			}
-			b.Write(s[start:i])
+			out = append(out, s[start:i]...)
 			var r byte
 			switch s[i+1] {
 			case 'u': // \uXXXX outside the surrogates
@@ -212,7 +210,7 @@ func unquoteSimple(dst, s []byte) ([]byte, bool) {
 				if err != nil || n >= 0xD800 && n < 0xE000 {
 					return dst, false
 				}
-				b.WriteRune(rune(n))
+				out = utf8.AppendRune(out, rune(n))
 				i += 5
 				start = i + 1
 				continue
@@ -231,16 +229,15 @@ func unquoteSimple(dst, s []byte) ([]byte, bool) {
 			default:
 				return dst, false
 			}
-			b.WriteByte(r)
+			out = append(out, r)
 			i++
 			start = i + 1
 		case c == '"':
 			if i != len(s)-1 {
 				return dst, false
 			}
-			b.Write(s[start:i])
-			out := b.Bytes()
-			return out, utf8.Valid(out[len(dst):])
+			out = append(out, s[start:i]...)
+			return out, utf8.Valid(out[orig:])
 		default: // a control character
 			return dst, false
 		}
