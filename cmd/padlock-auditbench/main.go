@@ -4,8 +4,9 @@
 // role, and the same flows parsed into one JSON file each for conftest;
 // checks that padlock and conftest (with the equivalent rules in
 // conftest/audit.rego beside this file) report the same findings for the
-// rules both have; then times both, one after the other, and prints the
-// median wall time and the peak resident memory of each process.
+// rules both have; then times both, one after the other, each size in
+// turn in every round, and prints the median wall time and the peak
+// resident memory of each process, and how they grow from size to size.
 //
 //	go run ./cmd/padlock-auditbench -flows 1000,10000,30000 -runs 3
 //
@@ -24,6 +25,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -54,7 +56,8 @@ func main() {
 	flag.StringVar(&c.conftest, "conftest", "", "a conftest binary (default: build "+conftestVersion+" from the module proxy)")
 	flag.StringVar(&c.jobs, "jobs", "", "padlock audit --jobs (default: padlock's own default, every core)")
 	flag.StringVar(&c.keep, "dir", "", "generate into this folder and keep it (default: a temporary folder, removed)")
-	generate := flag.String("generate", "", "only generate the first -flows size into this `folder`, and exit")
+	generate := flag.String("generate", "", "only generate the first -flows size into this `folder` (and check it, given -padlock and -conftest), and exit")
+	padlock := flag.String("padlock", "", "with -generate: the padlock binary to check the generated flows with")
 	flag.Parse()
 	for _, f := range strings.Split(*flows, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(f))
@@ -65,11 +68,12 @@ func main() {
 		c.sizes = append(c.sizes, n)
 	}
 	if *generate != "" {
-		// The harness generates in a child process of its own: a process
-		// the harness starts inherits its peak memory in Linux's rusage
-		// accounting (os/exec starts children with vfork), so the harness
-		// stays small for padlock's and conftest's peaks to be theirs.
-		if _, err := exporttest.Write(*generate, exporttest.Size{Flows: c.sizes[0], PerSolution: c.perSolution, ScriptLines: c.scriptLines}); err != nil {
+		// The harness generates and checks in a child process of its own:
+		// a process the harness starts inherits its peak memory in Linux's
+		// rusage accounting (os/exec starts children with vfork), so the
+		// harness stays small for padlock's and conftest's peaks to be
+		// theirs.
+		if err := prepare(context.Background(), c, *generate, *padlock); err != nil {
 			fmt.Fprintln(os.Stderr, "padlock-auditbench:", err)
 			os.Exit(1)
 		}
@@ -81,10 +85,11 @@ func main() {
 	}
 }
 
-// measurement is one process run: wall time and peak RSS.
+// measurement is one process run: wall time, CPU time (user and system)
+// and peak RSS.
 type measurement struct {
-	wall time.Duration
-	rss  int64 // bytes
+	wall, cpu time.Duration
+	rss       int64 // bytes
 }
 
 func run(ctx context.Context, c config) error {
@@ -105,74 +110,136 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
-	policy, err := filepath.Abs(filepath.Join("cmd", "padlock-auditbench", "conftest"))
+	policy, err := conftestPolicy()
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%d cores; scripts of %d lines; %d flows per solution; medians of %d\n\n", runtime.NumCPU(), c.scriptLines, c.perSolution, c.runs)
-	fmt.Println("| desktop flows | export (zip) | padlock (zip) | padlock (unzipped) | padlock peak RSS | conftest | conftest peak RSS | conftest / padlock (zip) |")
-	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
-	var rows []row
-	for _, n := range c.sizes {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	// Every size is generated and checked first, then measured in rounds
+	// that take each size in turn: the machine's speed drifts over
+	// minutes, and a size measured only after another would carry the
+	// drift into the growth from one to the next.
+	rows := make([]row, len(c.sizes))
+	for i, n := range c.sizes {
 		dir := filepath.Join(work, fmt.Sprintf("flows-%d", n))
-		self, err := os.Executable()
+		gen := exec.CommandContext(ctx, self, "-generate", dir, "-flows", strconv.Itoa(n), "-per-solution", strconv.Itoa(c.perSolution),
+			"-script-lines", strconv.Itoa(c.scriptLines), "-padlock", padlock, "-conftest", conftest, "-jobs", c.jobs)
+		gen.Stderr = os.Stderr
+		out, err := gen.Output()
 		if err != nil {
-			return err
+			return fmt.Errorf("generate and check %d flows: %v", n, err)
 		}
-		gen := exec.CommandContext(ctx, self, "-generate", dir, "-flows", strconv.Itoa(n), "-per-solution", strconv.Itoa(c.perSolution), "-script-lines", strconv.Itoa(c.scriptLines))
-		if out, err := gen.CombinedOutput(); err != nil {
-			return fmt.Errorf("generate %d flows: %v\n%s", n, err, out)
-		}
-		l := exporttest.LayoutOf(dir)
-		padArgs := func(input string) []string {
-			a := []string{"audit", "--format", "json", "--environment", "env-prod", "--docs", l.Docs, "--quiet"}
-			if c.jobs != "" {
-				a = append(a, "--jobs", c.jobs)
-			}
-			return append(a, input)
-		}
-		confArgs := []string{"test", "--no-color", "--output", "json", "--policy", policy, "--data", l.ConftestData, l.ConftestFlows}
-		if err := agree(ctx, padlock, padArgs(l.Unzipped), conftest, confArgs); err != nil {
-			return fmt.Errorf("%d flows: %w", n, err)
-		}
-		r := row{flows: n, zipBytes: dirSize(l.Zips)}
-		for range c.runs { // interleaved, so that a noisy minute hurts all three alike
-			m, err := measure(ctx, padlock, padArgs(l.Zips), 1)
+		os.Stdout.Write(out) // what the check found
+		rows[i] = row{flows: n, layout: exporttest.LayoutOf(dir)}
+		rows[i].zipBytes = dirSize(rows[i].layout.Zips)
+	}
+	for round := range c.runs {
+		fmt.Fprintf(os.Stderr, "padlock-auditbench: round %d of %d\n", round+1, c.runs)
+		for i := range rows {
+			r := &rows[i]
+			// The three one after the other, so that a noisy minute hurts
+			// all three alike.
+			m, err := measure(ctx, padlock, r.padArgs(c, r.layout.Zips), 1)
 			if err != nil {
 				return err
 			}
 			r.zip = append(r.zip, m)
-			if m, err = measure(ctx, padlock, padArgs(l.Unzipped), 1); err != nil {
+			if m, err = measure(ctx, padlock, r.padArgs(c, r.layout.Unzipped), 1); err != nil {
 				return err
 			}
 			r.unzipped = append(r.unzipped, m)
-			if m, err = measure(ctx, conftest, confArgs, 1); err != nil {
+			if m, err = measure(ctx, conftest, r.confArgs(policy), 1); err != nil {
 				return err
 			}
 			r.conftest = append(r.conftest, m)
 		}
-		rows = append(rows, r)
+	}
+	fmt.Printf("%d cores; scripts of %d lines; %d flows per solution; medians of %d\n\n", runtime.NumCPU(), c.scriptLines, c.perSolution, c.runs)
+	fmt.Println("| desktop flows | export (zip) | padlock (zip) | padlock (unzipped) | padlock peak RSS | conftest | conftest peak RSS | conftest / padlock (zip) |")
+	fmt.Println("| --- | --- | --- | --- | --- | --- | --- | --- |")
+	for _, r := range rows {
 		zip, unz, conf := median(r.zip), median(r.unzipped), median(r.conftest)
-		fmt.Printf("| %d | %.0f MB | %.2f s | %.2f s | %.0f MB | %.2f s | %.0f MB | %.1f× |\n", n, float64(r.zipBytes)/1e6,
+		fmt.Printf("| %d | %.0f MB | %.2f s | %.2f s | %.0f MB | %.2f s | %.0f MB | %.1f× |\n", r.flows, float64(r.zipBytes)/1e6,
 			zip.wall.Seconds(), unz.wall.Seconds(), float64(max(zip.rss, unz.rss))/1e6, conf.wall.Seconds(), float64(conf.rss)/1e6,
 			conf.wall.Seconds()/zip.wall.Seconds())
-		if c.keep == "" {
-			_ = os.RemoveAll(dir)
-		}
+	}
+	// conftest reads one file after another: its CPU time beside its wall
+	// time shows how much of padlock's lead is its use of every core.
+	fmt.Println("\n| desktop flows | padlock CPU (zip) | conftest CPU | conftest / padlock (CPU) |")
+	fmt.Println("| --- | --- | --- | --- |")
+	for _, r := range rows {
+		zip, conf := median(r.zip), median(r.conftest)
+		fmt.Printf("| %d | %.2f s | %.2f s | %.2f× |\n", r.flows, zip.cpu.Seconds(), conf.cpu.Seconds(), conf.cpu.Seconds()/zip.cpu.Seconds())
 	}
 	if len(rows) > 1 {
-		first, last := rows[0], rows[len(rows)-1]
-		fmt.Printf("\n%d → %d flows (%.1f×): padlock time %.2f×, peak RSS %.2f×; conftest time %.2f×\n", first.flows, last.flows,
-			float64(last.flows)/float64(first.flows), median(last.zip).wall.Seconds()/median(first.zip).wall.Seconds(),
-			float64(median(last.zip).rss)/float64(median(first.zip).rss), median(last.conftest).wall.Seconds()/median(first.conftest).wall.Seconds())
+		fmt.Println()
+		for i := 1; i < len(rows); i++ {
+			growth(rows[i-1], rows[i])
+		}
+		if len(rows) > 2 {
+			growth(rows[0], rows[len(rows)-1])
+		}
 	}
 	return nil
 }
 
+// prepare generates flows into dir and, given a padlock binary and
+// c.conftest, checks that both report the same findings for them.
+func prepare(ctx context.Context, c config, dir, padlock string) error {
+	if _, err := exporttest.Write(dir, exporttest.Size{Flows: c.sizes[0], PerSolution: c.perSolution, ScriptLines: c.scriptLines}); err != nil {
+		return err
+	}
+	if padlock == "" || c.conftest == "" {
+		return nil
+	}
+	policy, err := conftestPolicy()
+	if err != nil {
+		return err
+	}
+	r := row{flows: c.sizes[0], layout: exporttest.LayoutOf(dir)}
+	if err := agree(ctx, padlock, r.padArgs(c, r.layout.Unzipped), c.conftest, r.confArgs(policy)); err != nil {
+		return fmt.Errorf("%d flows: %w", r.flows, err)
+	}
+	fmt.Fprintf(os.Stderr, "padlock-auditbench: %d flows generated; padlock and conftest agree\n", r.flows)
+	return nil
+}
+
+// conftestPolicy is the folder of the rules conftest is given.
+func conftestPolicy() (string, error) {
+	return filepath.Abs(filepath.Join("cmd", "padlock-auditbench", "conftest"))
+}
+
+// growth prints how time and peak memory grew from one size to another,
+// padlock's (zip) beside conftest's.
+func growth(from, to row) {
+	ratio := func(a, b []measurement) float64 { return median(b).wall.Seconds() / median(a).wall.Seconds() }
+	fmt.Printf("%d → %d flows (%.1f×): padlock time %.2f×, peak RSS %.2f×; conftest time %.2f×\n", from.flows, to.flows,
+		float64(to.flows)/float64(from.flows), ratio(from.zip, to.zip),
+		float64(median(to.zip).rss)/float64(median(from.zip).rss), ratio(from.conftest, to.conftest))
+}
+
 type row struct {
 	flows                   int
+	layout                  exporttest.Layout
 	zipBytes                int64
 	zip, unzipped, conftest []measurement
+}
+
+// padArgs audits input as the administrator's nightly job would.
+func (r row) padArgs(c config, input string) []string {
+	a := []string{"audit", "--format", "json", "--environment", "env-prod", "--docs", r.layout.Docs, "--quiet"}
+	if c.jobs != "" {
+		a = append(a, "--jobs", c.jobs)
+	}
+	return append(a, input)
+}
+
+// confArgs tests the same flows, already parsed, with conftest.
+func (r row) confArgs(policy string) []string {
+	return []string{"test", "--no-color", "--output", "json", "--policy", policy, "--data", r.layout.ConftestData, r.layout.ConftestFlows}
 }
 
 // findConftest returns the given binary, or builds conftest into bin with
@@ -207,17 +274,24 @@ func measure(ctx context.Context, name string, args []string, okExit int) (measu
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		rss = ru.Maxrss * 1024
 	}
-	return measurement{wall: wall, rss: rss}, nil
+	return measurement{wall: wall, cpu: cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss: rss}, nil
 }
 
+// median is the median of each figure on its own.
 func median(ms []measurement) measurement {
-	s := append([]measurement(nil), ms...)
-	sort.Slice(s, func(i, j int) bool { return s[i].wall < s[j].wall })
-	m := s[len(s)/2]
-	rss := append([]measurement(nil), ms...)
-	sort.Slice(rss, func(i, j int) bool { return rss[i].rss < rss[j].rss })
-	m.rss = rss[len(rss)/2].rss
-	return m
+	of := func(get func(measurement) int64) int64 {
+		s := make([]int64, len(ms))
+		for i, m := range ms {
+			s[i] = get(m)
+		}
+		slices.Sort(s)
+		return s[len(s)/2]
+	}
+	return measurement{
+		wall: time.Duration(of(func(m measurement) int64 { return int64(m.wall) })),
+		cpu:  time.Duration(of(func(m measurement) int64 { return int64(m.cpu) })),
+		rss:  of(func(m measurement) int64 { return m.rss }),
+	}
 }
 
 // sharedRules are the rules both padlock and conftest/audit.rego have.

@@ -176,6 +176,38 @@ func FuzzIsPasswordLike(f *testing.F) {
 	})
 }
 
+// FuzzLiteralFastPath: a literal read by literal (which finds a plain
+// single-quoted one with vectorized searches) is the literal scanLiteral
+// reads a byte at a time: the same token, the same end, the same line.
+func FuzzLiteralFastPath(f *testing.F) {
+	for _, s := range []string{"'abc' x", "$fx'=1' y", "$'%a% %b%'", "'a\\'b'", "'a\nb'", "''", "'unclosed", "$fx'%x%'", "'''x'''"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if !strings.HasPrefix(src, "'") && !strings.HasPrefix(src, "$'") && !strings.HasPrefix(src, "$fx'") {
+			src = "'" + src
+		}
+		fast := &lexer{src: src, line: 1}
+		fastOK := fast.literal()
+		prefix := ""
+		switch {
+		case strings.HasPrefix(src, "$fx'"):
+			prefix = "$fx"
+		case strings.HasPrefix(src, "$'"):
+			prefix = "$"
+		}
+		quote := "'"
+		if strings.HasPrefix(src[len(prefix):], "'''") {
+			quote = "'''"
+		}
+		slow := &lexer{src: src, line: 1}
+		slowOK := slow.scanLiteral(prefix, src[len(prefix):], quote)
+		if fastOK != slowOK || fast.pos != slow.pos || fast.line != slow.line || !reflect.DeepEqual(fast.arena, slow.arena) {
+			t.Fatalf("%q: literal %v at %d line %d %+v; scanLiteral %v at %d line %d %+v", src, fastOK, fast.pos, fast.line, fast.arena, slowOK, slow.pos, slow.line, slow.arena)
+		}
+	})
+}
+
 // FuzzHazards: hazards finds every occurrence of its three sequences,
 // overlapping ones included, in order.
 func FuzzHazards(f *testing.F) {
