@@ -303,23 +303,29 @@ func (l *lexer) emitText(text, prefix string, percents int) {
 	})
 }
 
-// literal reads a text literal at l.pos. It reports false, consuming
-// nothing, when the literal is not closed: the opening quote is then read
-// as a word, and the rest of the script is still tokenized.
-func (l *lexer) literal() bool {
-	rest := l.src[l.pos:]
-	prefix := ""
+// literalForm splits a literal at the start of rest into its prefix ("",
+// "$" or "$fx"), its body (from the opening quote) and its quote (' or
+// three of them).
+func literalForm(rest string) (prefix, body, quote string) {
 	switch {
 	case strings.HasPrefix(rest, "$fx'"):
 		prefix = "$fx"
 	case strings.HasPrefix(rest, "$'"):
 		prefix = "$"
 	}
-	body := rest[len(prefix):]
-	quote := "'"
+	body = rest[len(prefix):]
+	quote = "'"
 	if strings.HasPrefix(body, "'''") {
 		quote = "'''"
 	}
+	return prefix, body, quote
+}
+
+// literal reads a text literal at l.pos. It reports false, consuming
+// nothing, when the literal is not closed: the opening quote is then read
+// as a word, and the rest of the script is still tokenized.
+func (l *lexer) literal() bool {
+	prefix, body, quote := literalForm(l.src[l.pos:])
 	if quote == "'" {
 		// Most literals hold neither a backslash nor a newline before their
 		// closing quote: found with vectorized searches, not byte by byte

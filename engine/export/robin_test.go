@@ -189,19 +189,9 @@ func FuzzLiteralFastPath(f *testing.F) {
 		}
 		fast := &lexer{src: src, line: 1}
 		fastOK := fast.literal()
-		prefix := ""
-		switch {
-		case strings.HasPrefix(src, "$fx'"):
-			prefix = "$fx"
-		case strings.HasPrefix(src, "$'"):
-			prefix = "$"
-		}
-		quote := "'"
-		if strings.HasPrefix(src[len(prefix):], "'''") {
-			quote = "'''"
-		}
+		prefix, body, quote := literalForm(src)
 		slow := &lexer{src: src, line: 1}
-		slowOK := slow.scanLiteral(prefix, src[len(prefix):], quote)
+		slowOK := slow.scanLiteral(prefix, body, quote)
 		if fastOK != slowOK || fast.pos != slow.pos || fast.line != slow.line || !reflect.DeepEqual(fast.arena, slow.arena) {
 			t.Fatalf("%q: literal %v at %d line %d %+v; scanLiteral %v at %d line %d %+v", src, fastOK, fast.pos, fast.line, fast.arena, slowOK, slow.pos, slow.line, slow.arena)
 		}
