@@ -10,6 +10,7 @@ import (
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/synth"
+	"github.com/padlock/padlock/engine/world"
 )
 
 func benchEngine(b *testing.B, n int, opts ...engine.Option) *engine.Engine {
@@ -133,4 +134,35 @@ func timeEach(b *testing.B, f func()) {
 	slices.Sort(times)
 	b.ReportMetric(float64(times[len(times)/2].Nanoseconds()), "p50-ns")
 	b.ReportMetric(float64(times[len(times)*9/10].Nanoseconds()), "p90-ns")
+}
+
+// BenchmarkDecideUnderWrites runs the 4,096-query mix over 10,000 flows
+// from the decision cache while one person's connection is written (its
+// status flipped) every 256 decisions, as a sidecar whose connections
+// come and go serves. A kept decision is asked again only when the write
+// replaced a path it read: the writes reach the few decisions of the
+// connection's owner, not the mix.
+func BenchmarkDecideUnderWrites(b *testing.B) {
+	const n, every = 10000, 256
+	w := synth.World(n)
+	eng := benchEngine(b, n)
+	ctx := context.Background()
+	qs := synth.Queries(n, 4096)
+	for _, q := range qs {
+		eng.Decide(ctx, q)
+	}
+	b.ReportAllocs()
+	writes := 0
+	for i := 0; b.Loop(); i++ {
+		if i%every == 0 {
+			c := w.Connections[writes%len(w.Connections)]
+			c.Status = []string{"Connected", "Error"}[writes/len(w.Connections)%2]
+			writes++
+			op := world.Op{Path: []string{"connections", string(c.Owner), c.Environment, document.ShortConnector(c.Connector)}, Value: []any{world.ConnectionData(c)}}
+			if err := eng.PatchWorld(ctx, w, world.Patch{Ops: []world.Op{op}}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		eng.Decide(ctx, qs[i%len(qs)])
+	}
 }

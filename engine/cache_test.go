@@ -2,98 +2,154 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/world"
 )
 
-// TestTheDecisionCacheForgetsWhatAWriteCanChange: a write of one flow's
-// documents forgets that flow's decisions and keeps the others'; a write
-// that reaches every flow forgets all; and a decision evaluated before a
-// write that could change it is not remembered after it.
-func TestTheDecisionCacheForgetsWhatAWriteCanChange(t *testing.T) {
-	q := func(flow string) document.Query {
-		return document.Query{Action: document.ActionRun, Principal: "user:a@x.example", Flow: flow, Mode: "console"}
+// TestAWriteAsksAgainOnlyWhatItReaches: a kept decision is asked again
+// after a write exactly when the write replaced a path of the world the
+// decision read: a share reaches the decisions about its flow; a team, a
+// connection and a role assignment reach the decisions of the people they
+// name, not everyone's.
+func TestAWriteAsksAgainOnlyWhatItReaches(t *testing.T) {
+	ctx := context.Background()
+	const (
+		owner  = document.Principal("user:o@x.example")
+		user   = document.Principal("user:u@x.example")
+		member = document.Principal("user:m@x.example")
+		other  = document.Principal("user:v@x.example")
+	)
+	base := func() *world.World {
+		flow := func(id string) document.DesktopFlow {
+			return document.DesktopFlow{Kind: document.KindDesktopFlow, ID: id, Name: id, Environment: "e", Owner: owner, SchemaVersion: document.SchemaV2,
+				ConnectionReferences: []document.ConnectionReference{{LogicalName: "r1", Connector: "shared_sql", Owner: owner, Embedded: true}}}
+		}
+		conn := func(p document.Principal) document.Connection {
+			return document.Connection{Kind: document.KindConnection, ID: "c-" + string(p), Connector: "shared_sql", Environment: "e", Owner: p, Account: "a", Status: "Connected"}
+		}
+		return &world.World{
+			Flows: []document.DesktopFlow{flow("f1"), flow("f2")},
+			Shares: []document.Share{
+				{Kind: document.KindShare, Flow: "f1", Grants: []document.Grant{{Principal: user, Role: document.RoleUser}, {Principal: "team:t", Role: document.RoleCoOwner}}},
+				{Kind: document.KindShare, Flow: "f2", Grants: []document.Grant{{Principal: other, Role: document.RoleUser}}},
+			},
+			Teams:       []document.Team{{Kind: document.KindTeam, ID: "team:t", Members: []document.Principal{member}}},
+			Connections: []document.Connection{conn(user), conn(other)},
+		}
 	}
-	allow := Decision{Allow: true}
+	run := func(p document.Principal, flow string) document.Query {
+		return document.Query{Action: document.ActionRun, Principal: p, Flow: flow, Mode: "console"}
+	}
+	queries := []document.Query{
+		run(user, "f1"), run(member, "f1"), run(other, "f2"),
+		{Action: document.ActionInvoke, Principal: owner, Flow: "f1", Mode: "unattended"},
+		{Action: document.ActionInvoke, Principal: owner, Flow: "f2", Mode: "unattended"},
+	}
 	tests := []struct {
-		name     string
-		everyone bool
-		flows    []string
-		kept     map[string]bool // flow → still remembered
+		name   string
+		change func(w *world.World)
+		asked  []int // the queries asked again, by index
 	}{
-		{"a flow's documents", false, []string{"f1"}, map[string]bool{"f1": false, "f2": true}},
-		{"two flows", false, []string{"f1", "f2"}, map[string]bool{"f1": false, "f2": false, "f3": true}},
-		{"a team or a connection", true, nil, map[string]bool{"f1": false, "f2": false}},
-		{"a flow nobody asked about", false, []string{"f9"}, map[string]bool{"f1": true, "f2": true}},
+		{"nothing", func(*world.World) {}, nil},
+		{"f1's share", func(w *world.World) { w.Shares[0].Grants = w.Shares[0].Grants[:1] }, []int{0, 1, 3}},
+		// A team's document names its members: a change of it reaches
+		// their decisions (and not the others').
+		{"someone joins the team", func(w *world.World) { w.Teams[0].Members = append(w.Teams[0].Members, "user:n@x.example") }, []int{1}},
+		{"a member leaves the team", func(w *world.World) { w.Teams[0].Members = nil }, []int{1}},
+		{"a user's connection", func(w *world.World) { w.Connections[0].Status = "Error" }, []int{0}},
+		{"a role assignment", func(w *world.World) {
+			w.RoleAssignments = []document.RoleAssignment{{Kind: document.KindRoleAssignment, ID: "ra", Environment: "e", Principal: other, Roles: []string{"System Customizer"}}}
+		}, []int{2}},
+		{"f2 itself", func(w *world.World) { w.Flows[1].SchemaVersion = document.SchemaV1 }, []int{2, 4}},
+	}
+	fresh, err := New(ctx, WithDecisionCache(0))
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ch := &changes{}
-			c := newDecisionCache(100, ch)
-			for f := range tt.kept {
-				c.put(q(f), allow, 1)
+			eng, err := New(ctx)
+			if err != nil {
+				t.Fatal(err)
 			}
-			// A write at version 2, noted before it forgets, as
-			// Engine.written does: a new cache if it reaches everyone.
-			ch.note(2, tt.everyone, tt.flows)
-			if tt.everyone {
-				c = newDecisionCache(100, ch)
-			} else {
-				c.forget(tt.flows)
+			if err := eng.SetWorld(ctx, base()); err != nil {
+				t.Fatal(err)
 			}
-			for f, want := range tt.kept {
-				if _, got := c.get(q(f)); got != want {
-					t.Errorf("%s remembered: %v, want %v", f, got, want)
+			for _, q := range queries {
+				eng.Decide(ctx, q)
+			}
+			next := base()
+			tt.change(next)
+			for _, e := range []*Engine{eng, fresh} {
+				if err := e.SetWorld(ctx, next); err != nil {
+					t.Fatal(err)
 				}
 			}
-			// Evaluated at version 1, before the write at 2: refused if
-			// the write could change it.
-			for f, want := range tt.kept {
-				c.put(q(f+"-late"), allow, 1)
-				c.put(q(f), allow, 1)
-				if _, got := c.get(q(f)); got != want {
-					t.Errorf("%s remembered from before the write: %v, want %v", f, got, want)
+			decisions := eng.cache.Load().decisions
+			for i, q := range queries {
+				a, ok := decisions.get(q)
+				if !ok {
+					t.Fatalf("%v: not kept at all", q)
 				}
-			}
-			// Evaluated after the write: remembered.
-			for f := range tt.kept {
-				c.put(q(f), allow, 2)
-				if _, ok := c.get(q(f)); !ok {
-					t.Errorf("%s evaluated after the write is not remembered", f)
+				if asked := !a.holds(eng); asked != slices.Contains(tt.asked, i) {
+					t.Errorf("query %d (%s by %s on %s) asked again: %v", i, q.Action, q.Principal, q.Flow, asked)
+				}
+				if got, want := eng.Decide(ctx, q), fresh.Decide(ctx, q); !reflect.DeepEqual(got, want) {
+					t.Errorf("query %d: %+v, want %+v", i, got, want)
 				}
 			}
 		})
 	}
 }
 
-// TestTheDecisionCacheStaysBounded: past its size it starts over, and past
-// maxForgotten flows the record of writes takes every answer as changed
+// TestCachesStayBounded: a cache past its size starts over, an answer
+// that read more paths than it may remember is changed by any write, and
+// past maxPaths the record of writes takes every older answer as changed
 // rather than grow.
-func TestTheDecisionCacheStaysBounded(t *testing.T) {
-	ch := &changes{}
-	c := newDecisionCache(10, ch)
+func TestCachesStayBounded(t *testing.T) {
+	c := newCache[int, int](10)
 	for i := range 25 {
-		c.put(document.Query{Flow: string(rune('a' + i))}, Decision{}, 0)
+		c.put(i, i)
 		if len(c.m) > 10 {
-			t.Fatalf("%d decisions in a cache of 10", len(c.m))
+			t.Fatalf("%d answers in a cache of 10", len(c.m))
 		}
 	}
-	flows := make([]string, maxForgotten+1)
-	for i := range flows {
-		flows[i] = string(rune(i))
+	_, rec := recording(context.Background())
+	for i := range maxReads + 1 {
+		rec.note([]string{"world", "flows", fmt.Sprint(i)})
 	}
-	ch.note(1, false, flows)
-	if len(ch.flow) != 0 || ch.all != 1 || !ch.since("never written", 0) {
-		t.Fatalf("%d flows remembered, every answer changed at %d", len(ch.flow), ch.all)
+	wide := rec.reads()
+	if !wide.all || len(wide.at) != 0 {
+		t.Errorf("%d reads remembered of %d", len(wide.at), maxReads+1)
+	}
+	ch := &changes{}
+	ch.note(1, [][]string{{"teams", "team:t"}}, false)
+	if !ch.readsChangedSince(wide, 0) || ch.readsChangedSince(wide, 1) {
+		t.Error("an answer that read too much to remember must be changed by every later write, and only by those")
+	}
+	many := make([][]string, maxPaths/2+1)
+	for i := range many {
+		many[i] = []string{"flows", fmt.Sprint(i)}
+	}
+	ch.note(2, many, false)
+	ch.note(3, many, false)
+	if len(ch.writes) != 1 || ch.held > maxPaths || ch.allPaths != 2 {
+		t.Fatalf("%d writes of %d paths held, all paths changed at %d", len(ch.writes), ch.held, ch.allPaths)
+	}
+	if !ch.readsChangedSince(Reads{}, 1) || ch.readsChangedSince(Reads{}, 2) {
+		t.Error("an answer read before a write no longer held must be taken as changed, and one read after it not")
 	}
 }
 
 // TestANewWorldKeepsTheDecisionsItCannotChange: a sidecar that rereads its
 // folder sets a whole new world; when only a share differs, the decisions
-// about other flows stay remembered, and the shared flow's are asked
-// again and follow the share.
+// about other flows still hold, and the shared flow's are asked again and
+// follow the share.
 func TestANewWorldKeepsTheDecisionsItCannotChange(t *testing.T) {
 	ctx := context.Background()
 	eng, err := New(ctx)
@@ -119,12 +175,12 @@ func TestANewWorldKeepsTheDecisionsItCannotChange(t *testing.T) {
 	if err := eng.SetWorld(ctx, &world.World{Flows: flows, Shares: []document.Share{share("f1"), share("f2")}}); err != nil {
 		t.Fatal(err)
 	}
-	cache := eng.cache.Load().decisions
-	if _, kept := cache.get(q("f1")); !kept {
-		t.Error("the decision about f1, which the new world does not change, was forgotten")
+	decisions := eng.cache.Load().decisions
+	if a, kept := decisions.get(q("f1")); !kept || !a.holds(eng) {
+		t.Error("the decision about f1, which the new world does not change, is not kept")
 	}
-	if _, kept := cache.get(q("f2")); kept {
-		t.Error("the decision about f2, whose share changed, was kept")
+	if a, kept := decisions.get(q("f2")); kept && a.holds(eng) {
+		t.Error("the decision about f2, whose share changed, still holds")
 	}
 	if !eng.Decide(ctx, q("f1")).Allow || !eng.Decide(ctx, q("f2")).Allow {
 		t.Error("want f1 and f2 allowed after the share of f2")

@@ -38,8 +38,8 @@ type Engine struct {
 	query     rego.PreparedEvalQuery
 	world     atomic.Pointer[world.World]
 	cache     atomic.Pointer[worldCaches]
-	version   atomic.Uint64 // counts the world's changes, for the decision cache
-	changes   changes       // which flows each change could reach (ChangedSince)
+	version   atomic.Uint64 // counts the world's changes, for the caches
+	changes   changes       // which paths each change replaced (ReadsChangedSince)
 	cacheSize int
 	loader    *load.Loader
 	paths     pathQueries
@@ -150,7 +150,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	}
 	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
-	e.cache.Store(newWorldCaches(cfg.cacheSize, &e.changes))
+	e.cache.Store(newWorldCaches(cfg.cacheSize))
 	e.parts = newParts(e, cfg.listWorkers-1) // the asker asks one part itself
 	return e, nil
 }
@@ -211,44 +211,41 @@ func (e *Engine) assemble(docs []load.Doc, m *progress.Meter) (*world.World, dia
 
 // SetWorld replaces the documents the engine decides over, atomically: a
 // query sees the old world or the new one, never a mix. Only the answers
-// the new world can change are forgotten (world.Changes): those about the
-// flows whose documents or shares differ, unless a team, a connection or
-// a role assignment does.
+// that read a path the new world changes are asked again
+// (world.ChangedPaths).
 func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 	if w == nil {
 		return fmt.Errorf("set world: nil world")
 	}
 	// Writes are serialised by the caller: the world loaded is the one
 	// this write replaces.
-	everyone, flows := world.Changes(e.world.Load(), w)
 	paths, all := world.ChangedPaths(e.world.Load(), w)
 	// Noted before the world is stored: see changes. A write that fails
 	// after it only makes a cache ask again.
-	e.changes.note(e.version.Load()+1, everyone, flows)
-	e.changes.notePaths(e.version.Load()+1, paths, all)
+	e.changes.note(e.version.Load()+1, paths, all)
 	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
 	if err != nil {
 		return fmt.Errorf("set world: %w", err)
 	}
 	e.world.Store(w)
-	e.written(everyone, flows)
+	e.written(all)
 	return nil
 }
 
 // PatchWorld changes the documents the engine decides over by a patch of
 // data.world (see package live), in one store transaction: a query sees
 // the old world or the new one, never a mix. w is the new world's
-// documents. Only the decisions the patch can change are forgotten.
+// documents. Only the answers that read a path the patch replaces are
+// asked again.
 func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) error {
 	if w == nil {
 		return fmt.Errorf("patch world: nil world")
 	}
-	e.changes.note(e.version.Load()+1, p.Everyone, p.Flows) // before the world: see changes
 	paths := make([][]string, len(p.Ops))
 	for i, op := range p.Ops {
 		paths[i] = op.Path
 	}
-	e.changes.notePaths(e.version.Load()+1, paths, false)
+	e.changes.note(e.version.Load()+1, paths, false) // before the world: see changes
 	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
 	if err != nil {
 		return fmt.Errorf("patch world: %w", err)
@@ -263,24 +260,20 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 		return fmt.Errorf("patch world: %w", err)
 	}
 	e.world.Store(w)
-	e.written(p.Everyone, p.Flows)
+	e.written(false)
 	return nil
 }
 
-// written counts a write whose world is stored, and forgets the decisions
-// it can change: about flows, or all of them. After the store write: a
-// query that sees the new caches evaluates against the new world, and a
-// decision evaluated before it and remembered after is refused by its
-// older version (changes). Kept lists stay: each is checked against the
-// writes since it was read when it is asked again (listAnswer).
-func (e *Engine) written(everyone bool, flows []string) {
+// written counts a write whose world is stored. After the store write: a
+// query that reads the new version evaluates against the new world, and
+// an answer read before it is checked against the write's paths when it
+// is asked again (kept.holds). A write of a whole new world (all) drops
+// the answers, which it changes anyway.
+func (e *Engine) written(all bool) {
 	e.version.Add(1)
-	caches := e.cache.Load()
-	if everyone {
-		e.cache.Store(&worldCaches{decisions: newDecisionCache(e.cacheSize, &e.changes), lists: caches.lists})
-		return
+	if all {
+		e.cache.Store(newWorldCaches(e.cacheSize))
 	}
-	caches.decisions.forget(flows)
 }
 
 // writeOp sets or removes one value below /world, creating the objects
@@ -347,14 +340,18 @@ func emptyObject(v any) bool {
 // for raw input). It never returns an allow after an error. The decision
 // may come from the cache and must be treated as read-only.
 func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
-	cache := e.cache.Load().decisions
-	if d, ok := cache.get(q); ok {
-		return d
+	decisions := e.cache.Load().decisions
+	if a, ok := decisions.get(q); ok && a.holds(e) {
+		return a.value
 	}
-	v := e.version.Load()
-	d := e.eval(ctx, queryInput(q))
+	if decisions == nil {
+		return e.eval(ctx, queryInput(q))
+	}
+	at := e.version.Load() // before the world is read: see keep
+	rctx, rec := recording(ctx)
+	d := e.eval(rctx, queryInput(q))
 	if !d.IsEvalError() { // errors (a canceled context, say) are not remembered
-		cache.put(q, d, v)
+		decisions.put(q, keep(d, rec.reads(), at))
 	}
 	return d
 }

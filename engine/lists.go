@@ -174,7 +174,7 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 	}
 	lists := e.cache.Load().lists
 	k := q.path + "\x00" + string(key)
-	if a, cached := lists.get(k); cached && e.holds(a) {
+	if a, cached := lists.get(k); cached && a.holds(e) {
 		return slices.Clone(a.value.([]T)), true, nil
 	}
 	// The version before the world is read: a write counted after it is
@@ -186,12 +186,7 @@ func listOf[T any](ctx context.Context, e *Engine, q listQuery, input map[string
 		return nil, defined, err
 	}
 	if lists != nil {
-		a := &listAnswer{value: out}
-		if len(reads.at) <= maxListReads {
-			a.reads = &reads
-		}
-		a.valid.Store(at)
-		lists.put(k, a)
+		lists.put(k, keep[any](out, reads, at))
 	}
 	return slices.Clone(out), true, nil
 }

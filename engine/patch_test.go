@@ -51,7 +51,7 @@ func noAnswerOutlivesItsWrite(t *testing.T, granted func(context.Context, *engin
 		{"a patch", func(eng *engine.Engine, w *world.World, p world.Patch) error {
 			return eng.PatchWorld(context.Background(), w, p)
 		}},
-		// A reread of --docs: the whole world, which forgets as little.
+		// A reread of --docs: the whole world, which asks as little again.
 		{"a new world", func(eng *engine.Engine, w *world.World, _ world.Patch) error {
 			return eng.SetWorld(context.Background(), w)
 		}},

@@ -9,30 +9,39 @@ import (
 )
 
 // Reads are the paths of the store one answer was read from, so that a
-// cache of answers (a report's rows) can tell exactly which a write
-// changes: the answers that read a path the write replaced, or a path
-// above or below one. Paths are kept hashed: a collision only makes an
-// answer be asked again.
+// cache of answers (decisions, lists, a report's rows) can tell exactly
+// which a write changes: the answers that read a path the write replaced,
+// or a path above or below one. Paths are kept hashed: a collision only
+// makes an answer be asked again.
 type Reads struct {
 	at    []uint64 // the paths read, sorted
 	above []uint64 // every path above one read, sorted
+	// all is set for an answer that read more than maxReads paths (what-can
+	// of an administrator of every flow): any write is taken to change it.
+	all bool
 }
+
+// maxReads bounds the paths one answer's Reads remember (8 bytes each,
+// and the paths above them).
+const maxReads = 1 << 12
 
 // readsKey is the context key of a recorder.
 type readsKey struct{}
 
 // recorder collects the paths an evaluation reads (from every part of a
-// list asked in parallel), hashed as they are read.
+// list asked in parallel), hashed as they are read. A decision reads a
+// handful: appending to slices and sorting once costs less than a set.
 type recorder struct {
 	mu    sync.Mutex
-	at    map[uint64]struct{}
-	above map[uint64]struct{}
+	at    []uint64
+	above []uint64
+	over  bool // more read than maxReads: every write changes the answer
 }
 
 // recording returns ctx with a recorder of the store paths its queries
 // read.
 func recording(ctx context.Context) (context.Context, *recorder) {
-	r := &recorder{at: map[uint64]struct{}{}, above: map[uint64]struct{}{}}
+	r := &recorder{}
 	return context.WithValue(ctx, readsKey{}, r), r
 }
 
@@ -42,29 +51,25 @@ func (r *recorder) note(p storage.Path) {
 	all := pathHashes(hashes[:0], p)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if _, seen := r.at[all[len(all)-1]]; seen {
+	// OPA reads a path once per query, but each part of a list is a query
+	// of its own: reads repeat, up to a few times each.
+	if r.over || len(r.at) >= 4*maxReads {
+		r.over, r.at, r.above = true, nil, nil
 		return
 	}
-	r.at[all[len(all)-1]] = struct{}{}
-	for _, h := range all[:len(all)-1] {
-		r.above[h] = struct{}{}
-	}
+	r.at = append(r.at, all[len(all)-1])
+	r.above = append(r.above, all[:len(all)-1]...)
 }
 
 // reads is what r recorded.
 func (r *recorder) reads() Reads {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Reads{at: sortedKeys(r.at), above: sortedKeys(r.above)}
-}
-
-func sortedKeys(m map[uint64]struct{}) []uint64 {
-	out := make([]uint64, 0, len(m))
-	for h := range m {
-		out = append(out, h)
+	at := slices.Compact(slices.Sorted(slices.Values(r.at)))
+	if r.over || len(at) > maxReads {
+		return Reads{all: true}
 	}
-	slices.Sort(out)
-	return out
+	return Reads{at: at, above: slices.Compact(slices.Sorted(slices.Values(r.above)))}
 }
 
 // recordingStore is the store the engine evaluates against: every read
@@ -122,6 +127,9 @@ func pathHashes(hashes []uint64, p storage.Path) []uint64 {
 // written was read, or lies above a path read (replaced with it), or
 // below one (a read of the whole).
 func (w written) reaches(r Reads) bool {
+	if r.all {
+		return true
+	}
 	for _, h := range w.at {
 		if has(r.at, h) || has(r.above, h) {
 			return true

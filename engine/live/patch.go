@@ -12,13 +12,11 @@ import (
 // removes or adds appear at (see world.Data), to recompute each once from
 // the indexes after the write.
 type touched struct {
-	paths    map[string][]string
-	flows    map[string]bool
-	everyone bool
+	paths map[string][]string
 }
 
 func newTouched() *touched {
-	return &touched{paths: map[string][]string{}, flows: map[string]bool{}}
+	return &touched{paths: map[string][]string{}}
 }
 
 func (t *touched) add(path ...string) { t.paths[strings.Join(path, "\x00")] = path }
@@ -27,29 +25,24 @@ func (t *touched) add(path ...string) { t.paths[strings.Join(path, "\x00")] = pa
 func (t *touched) doc(v any) {
 	switch d := v.(type) {
 	case document.DesktopFlow:
-		t.flows[d.ID] = true
 		t.add("flows", d.ID)
 		t.add("flowsIn", d.Environment, d.ID)
 		if d.Owner != "" {
 			t.add("ownedBy", string(d.Owner), d.ID)
 		}
 	case document.Share:
-		t.flows[d.Flow] = true
 		t.add("grants", d.Flow)
 		for _, g := range d.Grants {
 			t.add("sharedWith", string(g.Principal), d.Flow)
 		}
 	case document.Team:
-		t.everyone = true
 		t.add("teams", d.ID)
 		for _, m := range d.Members {
 			t.add("memberOf", string(m))
 		}
 	case document.Connection:
-		t.everyone = true
 		t.add("connections", string(d.Owner), d.Environment, document.ShortConnector(d.Connector))
 	case document.RoleAssignment:
-		t.everyone = true
 		t.add("securityRoles", d.Environment, string(d.Principal))
 	}
 }
@@ -61,15 +54,11 @@ func (t *touched) patch(l *Live) world.Patch {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	p := world.Patch{Everyone: t.everyone}
+	var p world.Patch
 	for _, k := range keys {
 		path := t.paths[k]
 		p.Ops = append(p.Ops, world.Op{Path: path, Value: l.valueAt(path)})
 	}
-	for f := range t.flows {
-		p.Flows = append(p.Flows, f)
-	}
-	slices.Sort(p.Flows)
 	return p
 }
 

@@ -2,17 +2,11 @@ package world
 
 // Patch is a change of the tree at data.world, path by path, as a write of
 // a few documents makes it: the engine writes it to OPA's store in one
-// transaction instead of replacing the whole tree, and forgets only the
-// decisions it can change.
+// transaction instead of replacing the whole tree; the engine's caches
+// ask again only the answers that read one of its paths.
 type Patch struct {
 	// Ops set or remove the values at their paths, in order.
 	Ops []Op
-	// Flows are the flows whose documents changed (a DesktopFlow, a
-	// Share): decisions about other flows still hold, unless Everyone.
-	Flows []string
-	// Everyone is set when a change reaches decisions on any flow (a
-	// Team's members, a role assignment, a connection).
-	Everyone bool
 }
 
 // Op sets the value at Path (a path below data.world, such as

@@ -13,9 +13,9 @@ import (
 // TestChangedPathsCoverEveryChange: over random edits of a generated
 // world (documents changed, added, removed and reordered, of every kind),
 // every index path of data.world whose value differs between the two
-// worlds is one ChangedPaths gives or lies below one: a cache of answers
-// that forgets what those paths were read for forgets every answer the
-// new world can change.
+// worlds is one ChangedPaths gives or lies below one: a cache that asks
+// again the answers that read those paths asks again every answer the new
+// world can change.
 func TestChangedPathsCoverEveryChange(t *testing.T) {
 	base := synth.WorldOf(60, 30)
 	r := rand.New(rand.NewPCG(3, 12))

@@ -7,36 +7,6 @@ import (
 	"github.com/padlock/padlock/engine/document"
 )
 
-// Changes says which answers replacing world a by world b can change, in
-// the terms of a Patch (Flows, Everyone): those about the flows whose
-// document or shares differ (added, removed or changed), or everyone's
-// when a team, a connection or a role assignment differs. A sidecar that
-// reads its documents from a folder gets a whole new world on every
-// reread; when only a share file changed, its caches keep every answer
-// about the other flows. A nil a (no world yet) changes everything.
-func Changes(a, b *World) (everyone bool, flows []string) {
-	if a == nil || b == nil {
-		return true, nil
-	}
-	// Connections are the most numerous (one per person and connector)
-	// and plain values: compared with ==, not by reflection.
-	if !slices.Equal(a.Connections, b.Connections) || !reflect.DeepEqual(a.Teams, b.Teams) || !reflect.DeepEqual(a.RoleAssignments, b.RoleAssignments) {
-		return true, nil
-	}
-	changed := map[string]bool{}
-	for _, f := range differing(a.Flows, b.Flows, sameFlow) {
-		changed[f.ID] = true
-	}
-	for _, s := range differing(a.Shares, b.Shares, sameShare) {
-		changed[s.Flow] = true
-	}
-	for f := range changed {
-		flows = append(flows, f)
-	}
-	slices.Sort(flows)
-	return false, flows
-}
-
 // differing returns the documents of a and b outside the longest prefix
 // and suffix the two lists share: every document that was added, removed
 // or changed is among them, whatever else moved. A reread reads the files
