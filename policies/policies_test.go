@@ -2,6 +2,8 @@ package policies_test
 
 import (
 	"context"
+	"path"
+	"strings"
 	"testing"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -54,6 +56,27 @@ func TestFormatted(t *testing.T) {
 		}
 		if string(out) != m.Source {
 			t.Errorf("%s is not opa fmt clean: run padlock fmt --write or opa fmt -w", m.Name)
+		}
+	}
+}
+
+// TestEveryFileHasItsTests: beside every policy file lies its
+// *_test.rego, so that a rule's tests are found where the rule is.
+func TestEveryFileHasItsTests(t *testing.T) {
+	mods, err := engine.BuiltinModules(true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, m := range mods {
+		names[m.Name] = true
+	}
+	for name := range names {
+		if strings.HasSuffix(name, "_test.rego") {
+			continue
+		}
+		if test := strings.TrimSuffix(name, ".rego") + "_test.rego"; !names[test] {
+			t.Errorf("%s has no %s beside it", name, path.Base(test))
 		}
 	}
 }

@@ -43,71 +43,35 @@ blockers(flow, grants) := b if {
 
 ids(fs) := {x.rule | some x in fs}
 
+users(grants) := u if {
+	u := audit.run_only_users with data.world as world(flow_doc({}), grants)
+		with input as {"environment": "env", "flow": flow_doc({}), "facts": facts({})}
+		with data.padlock.config as {"processReadAllRoles": []}
+}
+
 test_clean_flow_has_no_findings if {
 	run(flow_doc({}), {}, facts({})) == set()
 }
 
-test_pl001_shared_not_embedded if {
-	fs := run(flow_doc({}), {"f": {"user:u": {"user": true}}}, facts({}))
+test_a_finding_takes_its_id_and_severity_from_its_rule if {
+	fs := run(flow_doc({"schemaVersion": "v1"}), {}, facts({}))
 	some x in fs
-	x.rule == "PL001"
-	x.reference == "r"
-	x.severity == "error"
+	x.rule == "PL002"
+	x.severity == "warning"
+	x.flow == "f"
+	x.flowName == "Invoices"
 	x.location == loc
 }
 
-test_pl002_v1 if {
-	"PL002" in ids(run(flow_doc({"schemaVersion": "v1"}), {}, facts({})))
+test_a_script_finding_is_located_at_its_line if {
+	l := audit.script_location(9) with input as {"environment": "env", "flow": flow_doc({}), "facts": facts({})}
+	l == object.union(loc, {"element": "Workflow f/Definition, script line 9"})
 }
 
-test_pl003_and_pl004_run_only_users if {
-	fs := run(flow_doc({}), {"f": {"user:u": {"user": true}, "team:t": {"user": true}}}, facts({}))
-	{x.principal | some x in fs; x.rule == "PL003"} == {"user:u", "user:m"}
-	{x.principal | some x in fs; x.rule == "PL004"} == {"user:m"}
+test_run_only_users_are_grantees_and_team_members_with_the_user_role if {
+	users({"f": {"user:u": {"user": true}, "team:t": {"user": true}, "user:c": {"co-owner": true}}}) == {"user:u", "user:m"}
 }
 
-test_pl005_orphaned_embedded if {
-	f := flow_doc({"connectionReferences": [{"logicalName": "r", "connector": "shared_sql", "owner": "user:gone", "embedded": true}]})
-	some x in run(f, {}, facts({}))
-	x.rule == "PL005"
-	x.principal == "user:gone"
-}
-
-test_pl006_unknown_reference if {
-	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "635c", "known": false, "disabled": false, "lines": [9]}]})
-	some x in run(flow_doc({}), {}, fa)
-	x.rule == "PL006"
-	x.location.element == "Workflow f/Definition, script line 9"
-}
-
-test_pl007_unused_and_pl012_disabled if {
-	fa := facts({"actions": [{"connector": "shared_sql", "operation": "Q", "reference": "r", "known": true, "disabled": true, "lines": [4]}]})
-	fs := run(flow_doc({"actions": []}), {}, fa)
-	ids(fs) == {"PL007", "PL012"}
-}
-
-test_pl008_embedded_in_solution if {
-	f := flow_doc({"connectionReferences": [{"logicalName": "r", "connector": "shared_sql", "owner": "user:o", "embedded": true}]})
-	"PL008" in ids(run(f, {}, facts({"inSolution": true})))
-	not "PL008" in ids(run(f, {}, facts({"inSolution": false})))
-}
-
-test_pl009_missing_binaries_only_for_v2 if {
-	"PL009" in ids(run(flow_doc({}), {}, facts({"missingBinaries": ["binary b1"]})))
-	not "PL009" in ids(run(flow_doc({"schemaVersion": "v1"}), {}, facts({"missingBinaries": ["binary b1"]})))
-}
-
-test_blockers_of_a_v1_flow_shared_without_embedding if {
-	blockers(flow_doc({"schemaVersion": "v1"}), {"f": {"user:u": {"co-owner": true}}}) == {"it is stored in v1", "connection reference \"r\" is not embedded"}
-}
-
-test_no_blockers_for_a_runnable_flow if {
-	blockers(flow_doc({}), {}) == set()
-}
-
-test_pl011_credentials_without_the_secret if {
-	fa := facts({"credentials": [{"variable": "Password", "why": "sensitive", "line": 12}]})
-	some x in run(flow_doc({}), {}, fa)
-	x.rule == "PL011"
-	contains(x.message, "Password")
+test_co_owners_and_the_owner_are_not_run_only if {
+	users({"f": {"user:c": {"co-owner": true}, "user:o": {"user": true}}}) == set()
 }
