@@ -8,13 +8,15 @@
 //	go run ./cmd/padlock-load -flows 10000 -clients 16 -duration 10s -rounds 3
 //
 // With -writes R it measures padlock alone under writes instead: rounds of
-// the mix without writes alternate with rounds where a writer PUTs a Share
-// R times a second through the documents API, and it prints the decision
-// throughput of both, the writes' latency, the resident memory, and the
-// stale answers: decisions asked after a write was acknowledged that do not
-// reflect it (see writer.go).
+// the mix without writes alternate with rounds where a writer PUTs a
+// document R times a second through the documents API (-write-kind: a
+// Share of a probe flow, or a probe user's Connection), and it prints the
+// decision throughput of both, the writes' latency, the resident memory,
+// and the stale answers: decisions asked after a write was acknowledged
+// that do not reflect it (see writer.go).
 //
 //	go run ./cmd/padlock-load -flows 100000 -writes 10 -duration 10s -rounds 3
+//	go run ./cmd/padlock-load -flows 10000 -writes 10 -write-kind connection
 package main
 
 import (
@@ -52,12 +54,18 @@ func main() {
 		cache    = flag.Int("decision-cache", -1, "padlock's --decision-cache (-1: its default)")
 		padlock  = flag.String("padlock", "", "padlock binary (default: go build ./cmd/padlock)")
 		opa      = flag.String("opa", "", "opa binary (default: go build github.com/open-policy-agent/opa)")
-		writes   = flag.Float64("writes", 0, "Share writes per second: measure padlock under writes instead of against OPA")
+		writes   = flag.Float64("writes", 0, "writes per second: measure padlock under writes instead of against OPA")
+		kind     = flag.String("write-kind", "share", "with -writes, what the writer writes: share (a Share of a probe flow) or connection (a probe user's Connection)")
 		probes   = flag.Int("probes", 1000, "flows the writer writes and the clients check, with -writes")
 		memLimit = flag.String("memory-limit", "", "GOMEMLIMIT for padlock (as padlock serve derives it from a container's limit), e.g. 900MiB")
 	)
 	flag.Parse()
-	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, *probes, *memLimit); err != nil {
+	probe, ok := probeKinds[*kind]
+	if !ok {
+		fmt.Fprintf(os.Stderr, "padlock-load: -write-kind %q: want share or connection\n", *kind)
+		os.Exit(2)
+	}
+	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, probe, *probes, *memLimit); err != nil {
 		fmt.Fprintln(os.Stderr, "padlock-load:", err)
 		os.Exit(1)
 	}
@@ -70,7 +78,7 @@ type result struct {
 	p50, p99, p999  time.Duration
 }
 
-func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string, writes float64, probes int, memLimit string) error {
+func run(flows, clients int, duration time.Duration, rounds, mix, cache int, padlockBin, opaBin string, writes float64, probe probeKind, probes int, memLimit string) error {
 	dir, err := os.MkdirTemp("", "padlock-load")
 	if err != nil {
 		return err
@@ -135,7 +143,11 @@ func run(flows, clients int, duration time.Duration, rounds, mix, cache int, pad
 			return fmt.Errorf("padlock: %w", err)
 		}
 		t := target{name: "padlock", url: "http://" + padAddr + "/v1/decisions", body: padlockBody}
-		writeRounds(t, pad.Process.Pid, synth.Queries(flows, mix), clients, duration, rounds, writes, newProber("http://"+padAddr, flows, probes))
+		p := newProber("http://"+padAddr, probe, w, probes)
+		if err := p.setup(); err != nil {
+			return fmt.Errorf("probes: %w", err)
+		}
+		writeRounds(t, pad.Process.Pid, synth.Queries(flows, mix), clients, duration, rounds, writes, p)
 		return nil
 	}
 	// plain OPA: the same policies as a bundle, the same world through the

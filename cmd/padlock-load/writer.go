@@ -14,50 +14,153 @@ import (
 	"time"
 
 	"github.com/padlock/padlock/engine/document"
-	"github.com/padlock/padlock/engine/synth"
+	"github.com/padlock/padlock/engine/world"
 )
 
-// The probe principals appear in no file: whether they may run a probe
-// flow depends only on the API's share of that flow, which the writer
-// flips between them.
+// The probe principals appear in no file: what a decision about them
+// says depends only on the documents the writer puts through the API.
 const (
 	probeA = document.Principal("user:probe-a@example.com")
 	probeB = document.Principal("user:probe-b@example.com")
 )
 
-// probeState is what the writer has acknowledged about one probe flow:
-// writes begun and acknowledged, and who the last acknowledged write
-// granted. It is replaced whole, never changed, so that a client reads a
-// consistent triple.
-type probeState struct {
-	started, acked uint64
-	grantedA       bool
+// probeKind is what the writer flips for each probe flow, and how a
+// decision about that flow shows it.
+type probeKind interface {
+	// principal is who the clients ask about for probe flow f.
+	principal(k int) document.Principal
+	// setup is written once, before the rounds.
+	setup(k int, f document.DesktopFlow) []any
+	// doc is the write that turns probe k on or off.
+	doc(k int, f document.DesktopFlow, on bool) any
+	// shows reports whether decision d shows probe k on.
+	shows(d probeDecision, f document.DesktopFlow) bool
 }
 
-// prober writes Shares of the probe flows through the documents API at a
-// fixed rate, and checks decisions about them: a decision asked after a
-// write was acknowledged (and before the next write of that flow began)
-// must reflect it. Anything else is a stale answer.
+// probeDecision is what the probes read of a decision.
+type probeDecision struct {
+	Role        string `json:"role"`
+	Connections []struct {
+		Reference string  `json:"reference"`
+		Selected  *string `json:"selected"`
+	} `json:"connections"`
+}
+
+// shareProbe flips a Share of the flow between probeA and probeB: probeA
+// holds the user role exactly when it is on. It reaches the decisions
+// about that flow.
+type shareProbe struct{}
+
+func (shareProbe) principal(int) document.Principal      { return probeA }
+func (shareProbe) setup(int, document.DesktopFlow) []any { return nil }
+func (shareProbe) shows(d probeDecision, _ document.DesktopFlow) bool {
+	return d.Role == document.RoleUser
+}
+func (shareProbe) doc(_ int, f document.DesktopFlow, on bool) any {
+	who := probeB
+	if on {
+		who = probeA
+	}
+	return document.Share{Kind: document.KindShare, Flow: f.ID, Grants: []document.Grant{{Principal: who, Role: document.RoleUser}}}
+}
+
+// connectionProbe gives probe flow k a run-only user of its own (a Share,
+// once) and flips that user's connection for the flow's first reference
+// between Connected and Error: the run's plan selects it exactly when it
+// is on. It reaches the decisions that read that user's connections.
+type connectionProbe struct{}
+
+func (connectionProbe) principal(k int) document.Principal {
+	return document.Principal(fmt.Sprintf("user:probe-%d@example.com", k))
+}
+
+func (c connectionProbe) setup(k int, f document.DesktopFlow) []any {
+	return []any{document.Share{Kind: document.KindShare, Flow: f.ID, Grants: []document.Grant{{Principal: c.principal(k), Role: document.RoleUser}}}}
+}
+
+func (c connectionProbe) doc(k int, f document.DesktopFlow, on bool) any {
+	status := "Error"
+	if on {
+		status = "Connected"
+	}
+	return document.Connection{Kind: document.KindConnection, ID: fmt.Sprintf("probe-conn-%d", k), Connector: f.ConnectionReferences[0].Connector,
+		Environment: f.Environment, Owner: c.principal(k), Account: fmt.Sprintf("probe-%d@example.com", k), Status: status}
+}
+
+func (connectionProbe) shows(d probeDecision, f document.DesktopFlow) bool {
+	for _, c := range d.Connections {
+		if c.Reference == f.ConnectionReferences[0].LogicalName {
+			return c.Selected != nil
+		}
+	}
+	return false
+}
+
+// probeKinds are the -write-kind values.
+var probeKinds = map[string]probeKind{"share": shareProbe{}, "connection": connectionProbe{}}
+
+// probeState is what the writer has acknowledged about one probe flow:
+// writes begun and acknowledged, and whether the last acknowledged write
+// turned the probe on. It is replaced whole, never changed, so that a
+// client reads a consistent triple.
+type probeState struct {
+	started, acked uint64
+	on             bool
+}
+
+// prober writes documents of the probe flows (a probeKind) through the
+// documents API at a fixed rate, and checks decisions about them: a
+// decision asked after a write was acknowledged (and before the next write
+// of that flow began) must reflect it. Anything else is a stale answer.
 type prober struct {
 	base    string
-	flows   []string
+	kind    probeKind
+	flows   []document.DesktopFlow
 	state   []atomic.Pointer[probeState]
 	checked atomic.Int64
 	stale   atomic.Int64
 }
 
-func newProber(base string, n, count int) *prober {
-	p := &prober{base: base, state: make([]atomic.Pointer[probeState], count)}
+func newProber(base string, kind probeKind, w *world.World, count int) *prober {
+	p := &prober{base: base, kind: kind, state: make([]atomic.Pointer[probeState], count)}
 	for i := 0; i < count; i++ {
-		p.flows = append(p.flows, synth.FlowID(i*n/count))
+		p.flows = append(p.flows, w.Flows[i*len(w.Flows)/count])
 		p.state[i].Store(&probeState{})
 	}
 	return p
 }
 
+// setup writes what the probes need before the rounds, in one write.
+func (p *prober) setup() error {
+	var docs []any
+	for k, f := range p.flows {
+		docs = append(docs, p.kind.setup(k, f)...)
+	}
+	if len(docs) == 0 {
+		return nil
+	}
+	return p.put(&http.Client{}, docs)
+}
+
+// put writes documents through the API.
+func (p *prober) put(client *http.Client, doc any) error {
+	body, _ := json.Marshal(doc)
+	req, _ := http.NewRequest(http.MethodPut, p.base+"/v1/documents", bytes.NewReader(body))
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		msg, _ := io.ReadAll(resp.Body)
+		return fmt.Errorf("PUT /v1/documents: %s: %s", resp.Status, msg)
+	}
+	return nil
+}
+
 // query is the decision the clients ask about probe flow k.
 func (p *prober) query(k int) []byte {
-	b, _ := json.Marshal(document.Query{Action: document.ActionRun, Principal: probeA, Flow: p.flows[k], Mode: "console"})
+	b, _ := json.Marshal(document.Query{Action: document.ActionRun, Principal: p.kind.principal(k), Flow: p.flows[k].ID, Mode: "console"})
 	return b
 }
 
@@ -70,9 +173,7 @@ func (p *prober) check(client *http.Client, url string, k int, body []byte) bool
 		return false
 	}
 	defer resp.Body.Close()
-	var d struct {
-		Role string `json:"role"`
-	}
+	var d probeDecision
 	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&d) != nil {
 		return false
 	}
@@ -83,9 +184,9 @@ func (p *prober) check(client *http.Client, url string, k int, body []byte) bool
 		return true
 	}
 	p.checked.Add(1)
-	if (d.Role == document.RoleUser) != before.grantedA {
+	if p.kind.shows(d, p.flows[k]) != before.on {
 		p.stale.Add(1)
-		fmt.Fprintf(os.Stderr, "stale: %s after write %d (granted A: %v) answered role %q\n", p.flows[k], before.acked, before.grantedA, d.Role)
+		fmt.Fprintf(os.Stderr, "stale: %s after write %d (on: %v) answered %+v\n", p.flows[k].ID, before.acked, before.on, d)
 	}
 	return true
 }
@@ -102,28 +203,16 @@ func (p *prober) write(rate float64, d time.Duration, next *int) (lats []time.Du
 		k := *next % len(p.flows)
 		*next++
 		st := p.state[k].Load()
-		grantA := !st.grantedA
-		p.state[k].Store(&probeState{started: st.started + 1, acked: st.acked, grantedA: st.grantedA})
-		who := probeB
-		if grantA {
-			who = probeA
-		}
-		body, _ := json.Marshal(document.Share{Kind: document.KindShare, Flow: p.flows[k], Grants: []document.Grant{{Principal: who, Role: document.RoleUser}}})
-		req, _ := http.NewRequest(http.MethodPut, p.base+"/v1/documents", bytes.NewReader(body))
+		on := !st.on
+		p.state[k].Store(&probeState{started: st.started + 1, acked: st.acked, on: st.on})
 		start := time.Now()
-		resp, err := client.Do(req)
-		if err != nil {
+		if err := p.put(client, p.kind.doc(k, p.flows[k], on)); err != nil {
+			fmt.Fprintf(os.Stderr, "write of %s: %v\n", p.flows[k].ID, err)
 			fails++
 			continue // the flow stays "in flight": never checked again
 		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			fails++
-			continue
-		}
 		lats = append(lats, time.Since(start))
-		p.state[k].Store(&probeState{started: st.started + 1, acked: st.started + 1, grantedA: grantA})
+		p.state[k].Store(&probeState{started: st.started + 1, acked: st.started + 1, on: on})
 	}
 	return lats, fails
 }
@@ -188,7 +277,7 @@ func writeRounds(t target, pid int, qs []document.Query, clients int, duration t
 	rss, peak := memory(pid)
 	mq, mb := medianOf(quiet), medianOf(busy)
 	fmt.Printf("\nmedians over %d rounds, %s each, %d clients:\n", rounds, duration, clients)
-	fmt.Printf("| writes/s | decisions/s | ratio | Share PUT p50 | p99 | stale answers / checked | RSS steady | RSS peak |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
+	fmt.Printf("| writes/s | decisions/s | ratio | PUT p50 | p99 | stale answers / checked | RSS steady | RSS peak |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	fmt.Printf("| 0 | %.0f | | | | | %d MiB | |\n", mq, rssStart>>20)
 	fmt.Printf("| %.0f | %.0f | %.2f | %s | %s | %d / %d | %d MiB | %d MiB |\n", rate, mb, mb/mq,
 		pct(writeLats, 0.5), pct(writeLats, 0.99), p.stale.Load(), p.checked.Load(), rss>>20, peak>>20)
