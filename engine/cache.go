@@ -47,7 +47,7 @@ type kept[T any] struct {
 // is then checked against the answer's reads, whichever world the
 // evaluation saw.
 func keep[T any](value T, reads Reads, at uint64) *kept[T] {
-	a := &kept[T]{value: value, reads: reads}
+	a := &kept[T]{value: value, reads: reads.bounded()}
 	a.valid.Store(at)
 	return a
 }

@@ -16,14 +16,24 @@ import (
 type Reads struct {
 	at    []uint64 // the paths read, sorted
 	above []uint64 // every path above one read, sorted
-	// all is set for an answer that read more than maxReads paths (what-can
-	// of an administrator of every flow): any write is taken to change it.
+	// all is set for a kept answer that read more than maxReads paths
+	// (what-can of an administrator of every flow): any write is taken to
+	// change it.
 	all bool
 }
 
-// maxReads bounds the paths one answer's Reads remember (8 bytes each,
-// and the paths above them).
+// maxReads bounds the paths the engine's caches remember one answer read
+// (8 bytes each, and the paths above them).
 const maxReads = 1 << 12
+
+// bounded is r if it holds at most maxReads paths, else the Reads that
+// every write reaches.
+func (r Reads) bounded() Reads {
+	if len(r.at) > maxReads {
+		return Reads{all: true}
+	}
+	return r
+}
 
 // readsKey is the context key of a recorder.
 type readsKey struct{}
@@ -35,7 +45,6 @@ type recorder struct {
 	mu    sync.Mutex
 	at    []uint64
 	above []uint64
-	over  bool // more read than maxReads: every write changes the answer
 }
 
 // recording returns ctx with a recorder of the store paths its queries
@@ -52,11 +61,7 @@ func (r *recorder) note(p storage.Path) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	// OPA reads a path once per query, but each part of a list is a query
-	// of its own: reads repeat, up to a few times each.
-	if r.over || len(r.at) >= 4*maxReads {
-		r.over, r.at, r.above = true, nil, nil
-		return
-	}
+	// of its own: a path may be noted a few times, and reads sorts them out.
 	r.at = append(r.at, all[len(all)-1])
 	r.above = append(r.above, all[:len(all)-1]...)
 }
@@ -65,11 +70,7 @@ func (r *recorder) note(p storage.Path) {
 func (r *recorder) reads() Reads {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	at := slices.Compact(slices.Sorted(slices.Values(r.at)))
-	if r.over || len(at) > maxReads {
-		return Reads{all: true}
-	}
-	return Reads{at: at, above: slices.Compact(slices.Sorted(slices.Values(r.above)))}
+	return Reads{at: slices.Compact(slices.Sorted(slices.Values(r.at))), above: slices.Compact(slices.Sorted(slices.Values(r.above)))}
 }
 
 // recordingStore is the store the engine evaluates against: every read
