@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
@@ -8,14 +9,18 @@ import (
 	"testing"
 
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/live"
+	"github.com/padlock/padlock/engine/load"
+	"github.com/padlock/padlock/engine/validate"
 	"github.com/padlock/padlock/engine/world"
 )
 
 // TestAWriteAsksAgainOnlyWhatItReaches: a kept decision is asked again
 // after a write exactly when the write replaced a path of the world the
-// decision read: a share reaches the decisions about its flow; a team, a
-// connection and a role assignment reach the decisions of the people they
-// name, not everyone's.
+// decision read: a grant reaches the decisions about its flow that read
+// it; a team, a connection and a role assignment reach the decisions of
+// the people whose teams, connections and roles they change, not
+// everyone's.
 func TestAWriteAsksAgainOnlyWhatItReaches(t *testing.T) {
 	ctx := context.Background()
 	const (
@@ -56,10 +61,14 @@ func TestAWriteAsksAgainOnlyWhatItReaches(t *testing.T) {
 		asked  []int // the queries asked again, by index
 	}{
 		{"nothing", func(*world.World) {}, nil},
-		{"f1's share", func(w *world.World) { w.Shares[0].Grants = w.Shares[0].Grants[:1] }, []int{0, 1, 3}},
-		// A team's document names its members: a change of it reaches
-		// their decisions (and not the others').
-		{"someone joins the team", func(w *world.World) { w.Teams[0].Members = append(w.Teams[0].Members, "user:n@x.example") }, []int{1}},
+		// The team's grant goes: its member's run and the invoke (which
+		// asks whether the flow is shared at all) change; the user's
+		// own grant does not.
+		{"f1's share loses the team's grant", func(w *world.World) { w.Shares[0].Grants = w.Shares[0].Grants[:1] }, []int{1, 3}},
+		{"f1's share loses the user's grant", func(w *world.World) { w.Shares[0].Grants = w.Shares[0].Grants[1:] }, []int{0, 3}},
+		// A team's document names every member, but only the teams of
+		// the one who joins or leaves change.
+		{"someone joins the team", func(w *world.World) { w.Teams[0].Members = append(w.Teams[0].Members, "user:n@x.example") }, nil},
 		{"a member leaves the team", func(w *world.World) { w.Teams[0].Members = nil }, []int{1}},
 		{"a user's connection", func(w *world.World) { w.Connections[0].Status = "Error" }, []int{0}},
 		{"a role assignment", func(w *world.World) {
@@ -71,40 +80,96 @@ func TestAWriteAsksAgainOnlyWhatItReaches(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The change as a sidecar makes it: a reread of its files (a new
+	// world), or the documents API's writes of what changed (a patch).
+	writes := map[string]func(eng *Engine, next *world.World) error{
+		"a new world": func(eng *Engine, next *world.World) error { return eng.SetWorld(ctx, next) },
+		"a patch": func(eng *Engine, next *world.World) error {
+			l, seq := live.Build(nil), map[live.Key]uint64{}
+			l.Apply(apiWrites(&world.World{}, base(), seq))
+			w, patch := l.Apply(apiWrites(base(), next, seq))
+			return eng.PatchWorld(ctx, w, patch)
+		},
+	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			eng, err := New(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := eng.SetWorld(ctx, base()); err != nil {
-				t.Fatal(err)
-			}
-			for _, q := range queries {
-				eng.Decide(ctx, q)
-			}
-			next := base()
-			tt.change(next)
-			for _, e := range []*Engine{eng, fresh} {
-				if err := e.SetWorld(ctx, next); err != nil {
+		for how, write := range writes {
+			t.Run(tt.name+"/"+how, func(t *testing.T) {
+				eng, err := New(ctx)
+				if err != nil {
 					t.Fatal(err)
 				}
-			}
-			decisions := eng.cache.Load().decisions
-			for i, q := range queries {
-				a, ok := decisions.get(q)
-				if !ok {
-					t.Fatalf("%v: not kept at all", q)
+				if err := eng.SetWorld(ctx, base()); err != nil {
+					t.Fatal(err)
 				}
-				if asked := !a.holds(eng); asked != slices.Contains(tt.asked, i) {
-					t.Errorf("query %d (%s by %s on %s) asked again: %v", i, q.Action, q.Principal, q.Flow, asked)
+				for _, q := range queries {
+					eng.Decide(ctx, q)
 				}
-				if got, want := eng.Decide(ctx, q), fresh.Decide(ctx, q); !reflect.DeepEqual(got, want) {
-					t.Errorf("query %d: %+v, want %+v", i, got, want)
+				next := base()
+				tt.change(next)
+				if err := write(eng, next); err != nil {
+					t.Fatal(err)
 				}
-			}
-		})
+				if err := fresh.SetWorld(ctx, next); err != nil {
+					t.Fatal(err)
+				}
+				decisions := eng.cache.Load().decisions
+				for i, q := range queries {
+					a, ok := decisions.get(q)
+					if !ok {
+						t.Fatalf("%v: not kept at all", q)
+					}
+					if asked := !a.holds(eng); asked != slices.Contains(tt.asked, i) {
+						t.Errorf("query %d (%s by %s on %s) asked again: %v", i, q.Action, q.Principal, q.Flow, asked)
+					}
+					if got, want := eng.Decide(ctx, q), fresh.Decide(ctx, q); !reflect.DeepEqual(got, want) {
+						t.Errorf("query %d: %+v, want %+v", i, got, want)
+					}
+				}
+			})
+		}
 	}
+}
+
+// apiWrites are the documents API's writes that turn world a into b, key
+// by key; seq gives each key its place in document order, and a new key
+// the next.
+func apiWrites(a, b *world.World, seq map[live.Key]uint64) []live.Write {
+	docs := func(w *world.World) map[live.Key]any {
+		m := map[live.Key]any{}
+		for _, list := range [][]any{docsOf(w.Flows), docsOf(w.Shares), docsOf(w.Teams), docsOf(w.Connections), docsOf(w.RoleAssignments)} {
+			for _, v := range list {
+				k, _ := live.KeyOf(v)
+				m[k] = v
+			}
+		}
+		return m
+	}
+	before, after := docs(a), docs(b)
+	var out []live.Write
+	for k, v := range after {
+		if reflect.DeepEqual(before[k], v) {
+			continue
+		}
+		if _, ok := seq[k]; !ok {
+			seq[k] = uint64(len(seq))
+		}
+		out = append(out, live.Write{Key: k, Doc: &live.Doc{Typed: validate.Typed{Source: load.Generated("t", v), Kind: k.Kind, Value: v}, Seq: seq[k], API: true}})
+	}
+	for k := range before {
+		if _, ok := after[k]; !ok {
+			out = append(out, live.Write{Key: k})
+		}
+	}
+	slices.SortFunc(out, func(x, y live.Write) int { return cmp.Compare(seq[x.Key], seq[y.Key]) })
+	return out
+}
+
+func docsOf[D any](docs []D) []any {
+	out := make([]any, len(docs))
+	for i, d := range docs {
+		out[i] = d
+	}
+	return out
 }
 
 // TestCachesStayBounded: a cache past its size starts over, an answer

@@ -218,12 +218,16 @@ func (e *Engine) SetWorld(ctx context.Context, w *world.World) error {
 		return fmt.Errorf("set world: nil world")
 	}
 	// Writes are serialised by the caller: the world loaded is the one
-	// this write replaces.
+	// this write replaces, and the store holds its tree.
 	paths, all := world.ChangedPaths(e.world.Load(), w)
+	data := w.Data()
+	if !all {
+		paths = e.changedPaths(ctx, paths, data)
+	}
 	// Noted before the world is stored: see changes. A write that fails
 	// after it only makes a cache ask again.
 	e.changes.note(e.version.Load()+1, paths, all)
-	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), w.Data())
+	err := storage.WriteOne(ctx, e.store, storage.ReplaceOp, storage.MustParsePath("/world"), data)
 	if err != nil {
 		return fmt.Errorf("set world: %w", err)
 	}
@@ -241,16 +245,23 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	if w == nil {
 		return fmt.Errorf("patch world: nil world")
 	}
-	paths := make([][]string, len(p.Ops))
-	for i, op := range p.Ops {
-		paths[i] = op.Path
-	}
-	e.changes.note(e.version.Load()+1, paths, false) // before the world: see changes
 	txn, err := e.store.NewTransaction(ctx, storage.WriteParams)
 	if err != nil {
 		return fmt.Errorf("patch world: %w", err)
 	}
+	// Only the ops that change a value, and of each only the paths whose
+	// values change: a team's write touches every member's teams, and a
+	// share's replaces all its flow's grants, of which one may differ.
+	var ops []world.Op
+	var paths [][]string
 	for _, op := range p.Ops {
+		if differ := differingPaths(ctx, e.store, txn, op.Path, op.Value); len(differ) > 0 {
+			ops = append(ops, op)
+			paths = append(paths, differ...)
+		}
+	}
+	e.changes.note(e.version.Load()+1, paths, false) // before the world: see changes
+	for _, op := range ops {
 		if err := writeOp(ctx, e.store, txn, op); err != nil {
 			e.store.Abort(ctx, txn)
 			return fmt.Errorf("patch world at /world/%s: %w", strings.Join(op.Path, "/"), err)
@@ -274,6 +285,52 @@ func (e *Engine) written(all bool) {
 	if all {
 		e.cache.Store(newWorldCaches(e.cacheSize))
 	}
+}
+
+// changedPaths keeps, of the paths of data.world a new world may change,
+// those whose value in data, the new world's tree, is not the one the
+// store holds: a team's document that gained a member names every member,
+// but only the new member's teams changed.
+func (e *Engine) changedPaths(ctx context.Context, paths [][]string, data map[string]any) [][]string {
+	txn, err := e.store.NewTransaction(ctx)
+	if err != nil {
+		return paths // every path changed: a cache only asks again
+	}
+	defer e.store.Abort(ctx, txn)
+	var out [][]string
+	for _, p := range paths {
+		out = append(out, differingPaths(ctx, e.store, txn, p, valueAt(data, p))...)
+	}
+	return out
+}
+
+// differingPaths are the paths at or below path (below /world) whose
+// values differ between the store and v (world.DifferingPaths); nil is no
+// value. A read that fails makes path differ whole.
+func differingPaths(ctx context.Context, store storage.Store, txn storage.Transaction, path []string, v any) [][]string {
+	old, err := store.Read(ctx, txn, append(storage.Path{"world"}, path...))
+	switch {
+	case storage.IsNotFound(err):
+		old = nil
+	case err != nil:
+		return [][]string{path}
+	}
+	return world.DifferingPaths(path, old, v)
+}
+
+// valueAt is the value at path in a tree of objects, nil if none.
+func valueAt(tree map[string]any, path []string) any {
+	var v any = tree
+	for _, k := range path {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil
+		}
+		if v, ok = m[k]; !ok {
+			return nil
+		}
+	}
+	return v
 }
 
 // writeOp sets or removes one value below /world, creating the objects

@@ -80,14 +80,46 @@ func ChangedPaths(a, b *World) (paths [][]string, all bool) {
 	return paths, false
 }
 
-// appendKeyPaths appends the paths of tree's keys depth levels down.
+// appendKeyPaths appends the paths of tree's keys depth levels down; an
+// empty object below an index is a path of its own (a share with no
+// grants gives its flow an empty entry).
 func appendKeyPaths(paths [][]string, at []string, tree any, depth int) [][]string {
 	m, ok := tree.(map[string]any)
-	if depth == 0 || !ok {
+	if depth == 0 || !ok || len(m) == 0 && len(at) > 1 {
 		return append(paths, at)
 	}
 	for k, v := range m {
 		paths = appendKeyPaths(paths, append(slices.Clip(at), k), v, depth-1)
+	}
+	return paths
+}
+
+// DifferingPaths are the paths at or below path (a path of data.world
+// below "world", starting with an index's name) whose values differ
+// between a and b, the values at path in two trees (nil: none), as
+// ChangedPaths names paths: down to the index's keys, a key in one tree
+// only included, and an empty object that is in one only. A write that
+// replaced a whole entry (a flow's grants) changed only these.
+func DifferingPaths(path []string, a, b any) [][]string {
+	return appendDiffering(nil, slices.Clip(path), a, b, indexDepth[path[0]]+1-len(path))
+}
+
+func appendDiffering(paths [][]string, at []string, a, b any, depth int) [][]string {
+	if reflect.DeepEqual(a, b) {
+		return paths
+	}
+	ma, oka := a.(map[string]any)
+	mb, okb := b.(map[string]any)
+	if depth <= 0 || a != nil && !oka || b != nil && !okb || len(ma) == 0 && len(mb) == 0 {
+		return append(paths, at)
+	}
+	for k, v := range ma {
+		paths = appendDiffering(paths, append(slices.Clip(at), k), v, mb[k], depth-1)
+	}
+	for k, v := range mb {
+		if _, ok := ma[k]; !ok {
+			paths = appendDiffering(paths, append(slices.Clip(at), k), nil, v, depth-1)
+		}
 	}
 	return paths
 }

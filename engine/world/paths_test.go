@@ -19,7 +19,6 @@ import (
 func TestChangedPathsCoverEveryChange(t *testing.T) {
 	base := synth.WorldOf(60, 30)
 	r := rand.New(rand.NewPCG(3, 12))
-	depth := map[string]int{"flows": 1, "grants": 2, "teams": 1, "memberOf": 1, "securityRoles": 2, "connections": 3, "ownedBy": 2, "sharedWith": 2, "flowsIn": 2}
 	for n := range 300 {
 		next := synth.Clone(base)
 		var did []string
@@ -31,8 +30,8 @@ func TestChangedPathsCoverEveryChange(t *testing.T) {
 			t.Fatalf("%v: all paths", did)
 		}
 		a, b := base.Data(), next.Data()
-		for index, d := range depth {
-			for _, p := range differingPaths([]string{index}, a[index], b[index], d) {
+		for index := range a {
+			for _, p := range world.DifferingPaths([]string{index}, a[index], b[index]) {
 				if !slices.ContainsFunc(paths, func(c []string) bool { return len(c) <= len(p) && slices.Equal(c, p[:len(c)]) }) {
 					t.Fatalf("edit %d (%v): %v differs, and no changed path covers it (%d paths)", n, did, p, len(paths))
 				}
@@ -47,27 +46,29 @@ func TestChangedPathsCoverEveryChange(t *testing.T) {
 	}
 }
 
-// differingPaths are the key paths, depth levels down, whose values differ
-// between a and b (a key in one only differs).
-func differingPaths(at []string, a, b any, depth int) [][]string {
-	if reflect.DeepEqual(a, b) {
-		return nil
+// TestDifferingPaths: the paths a replaced entry really changed, down to
+// the index's keys.
+func TestDifferingPaths(t *testing.T) {
+	user, coOwner := map[string]any{"user": true}, map[string]any{"co-owner": true}
+	tests := []struct {
+		name string
+		path []string
+		a, b any
+		want [][]string
+	}{
+		{"the same", []string{"grants", "f"}, map[string]any{"u": user}, map[string]any{"u": user}, nil},
+		{"one grant of a flow's changed", []string{"grants", "f"}, map[string]any{"u": user, "v": user}, map[string]any{"u": user, "v": coOwner}, [][]string{{"grants", "f", "v"}}},
+		{"a grant added", []string{"grants", "f"}, map[string]any{"u": user}, map[string]any{"u": user, "w": user}, [][]string{{"grants", "f", "w"}}},
+		{"a grant removed", []string{"grants", "f"}, map[string]any{"u": user, "w": user}, map[string]any{"u": user}, [][]string{{"grants", "f", "w"}}},
+		{"an empty share appears", []string{"grants", "f"}, nil, map[string]any{}, [][]string{{"grants", "f"}}},
+		{"a flow's first grants", []string{"grants", "f"}, nil, map[string]any{"u": user}, [][]string{{"grants", "f", "u"}}},
+		{"an entry at the index's depth", []string{"memberOf", "user:a"}, []any{"team:t"}, []any{"team:t", "team:u"}, [][]string{{"memberOf", "user:a"}}},
+		{"an entry that goes", []string{"flows", "f"}, map[string]any{"id": "f"}, nil, [][]string{{"flows", "f"}}},
+		{"a whole index", []string{"teams"}, map[string]any{"team:t": []any{"a"}, "team:u": []any{"b"}}, map[string]any{"team:t": []any{"a"}, "team:u": []any{"c"}}, [][]string{{"teams", "team:u"}}},
 	}
-	ma, oka := a.(map[string]any)
-	mb, okb := b.(map[string]any)
-	if depth == 0 || (!oka && a != nil) || (!okb && b != nil) {
-		return [][]string{at}
+	for _, tt := range tests {
+		if got := world.DifferingPaths(tt.path, tt.a, tt.b); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("%s: %v, want %v", tt.name, got, tt.want)
+		}
 	}
-	var out [][]string
-	keys := map[string]bool{}
-	for k := range ma {
-		keys[k] = true
-	}
-	for k := range mb {
-		keys[k] = true
-	}
-	for k := range keys {
-		out = append(out, differingPaths(append(slices.Clip(at), k), ma[k], mb[k], depth-1)...)
-	}
-	return out
 }
