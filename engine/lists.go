@@ -16,6 +16,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/storage"
 
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/world"
 )
 
 // The list queries' documents (policies/padlock/lists).
@@ -91,7 +92,7 @@ func (e *Engine) ListPrincipals(ctx context.Context, q document.PrincipalsQuery)
 		in["reference"] = q.Reference
 	}
 	if len(q.Principals) > 0 {
-		in["principals"] = anys(q.Principals)
+		in["principals"] = world.Strings(q.Principals)
 	}
 	if q.Part != nil {
 		in["part"] = partInput(*q.Part)
@@ -142,10 +143,10 @@ func (e *Engine) undefinedFor(flow, path string) error {
 func (e *Engine) ListFlows(ctx context.Context, q document.FlowsQuery) ([]ListedFlow, error) {
 	in := map[string]any{"principal": string(q.Principal)}
 	if len(q.Actions) > 0 {
-		in["actions"] = anys(q.Actions)
+		in["actions"] = world.Strings(q.Actions)
 	}
 	if len(q.Flows) > 0 {
-		in["flows"] = anys(q.Flows)
+		in["flows"] = world.Strings(q.Flows)
 	}
 	if q.Part != nil {
 		in["part"] = partInput(*q.Part)
@@ -317,15 +318,6 @@ func (e *Engine) evalValue(ctx context.Context, path string, input map[string]an
 		return nil, true, fmt.Errorf("%s: the answer is %T, not an OPA value", path, v)
 	}
 	return av, true, nil
-}
-
-// anys is a list of names as OPA's input takes them (plain strings).
-func anys[S ~string](xs []S) []any {
-	out := make([]any, len(xs))
-	for i, x := range xs {
-		out[i] = string(x)
-	}
-	return out
 }
 
 // Paginate cuts one page from a list sorted by key: at most p.Limit

@@ -95,11 +95,11 @@ func (l *Live) valueAt(path []string) any {
 		}
 	case "teams":
 		if e, ok := l.docs[Key{document.KindTeam, path[1]}]; ok {
-			return anys(l.teams.get(e.seq).Members)
+			return world.Strings(l.teams.get(e.seq).Members)
 		}
 	case "memberOf":
 		if ids := l.teamsOf[document.Principal(path[1])]; len(ids) > 0 {
-			return anys(l.bySeq(document.KindTeam, ids))
+			return world.Strings(l.bySeq(document.KindTeam, ids))
 		}
 	case "securityRoles":
 		ids := l.rolesOf[rolesKey{path[1], path[2]}]
@@ -108,7 +108,7 @@ func (l *Live) valueAt(path []string) any {
 		}
 		roles := []any{}
 		for _, id := range l.bySeq(document.KindRoleAssignment, ids) {
-			roles = append(roles, anys(l.ras.get(l.docs[Key{document.KindRoleAssignment, id}].seq).Roles)...)
+			roles = append(roles, world.Strings(l.ras.get(l.docs[Key{document.KindRoleAssignment, id}].seq).Roles)...)
 		}
 		return roles
 	case "connections":
@@ -131,12 +131,4 @@ func (l *Live) flow(id string) (document.DesktopFlow, bool) {
 		return document.DesktopFlow{}, false
 	}
 	return l.flows.get(e.seq), true
-}
-
-func anys[T ~string](s []T) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = string(v)
-	}
-	return out
 }

@@ -65,7 +65,7 @@ func (w *World) Data() map[string]any {
 	teams := make(map[string]any, len(w.Teams))
 	memberOf := map[string]any{}
 	for _, t := range w.Teams {
-		teams[t.ID] = strings(t.Members)
+		teams[t.ID] = Strings(t.Members)
 		for _, p := range t.Members {
 			m := string(p)
 			list, _ := memberOf[m].([]any)
@@ -77,7 +77,7 @@ func (w *World) Data() map[string]any {
 		env := child(roles, ra.Environment)
 		p := string(ra.Principal)
 		list, _ := env[p].([]any)
-		env[p] = append(list, strings(ra.Roles)...)
+		env[p] = append(list, Strings(ra.Roles)...)
 	}
 	conns := map[string]any{}
 	for _, c := range w.Connections {
@@ -182,7 +182,9 @@ func child(m map[string]any, k string) map[string]any {
 	return c
 }
 
-func strings[T ~string](s []T) []any {
+// Strings is a list of names (principals, roles) as data.world and OPA's
+// input hold them: plain strings.
+func Strings[T ~string](s []T) []any {
 	out := make([]any, len(s))
 	for i, v := range s {
 		out[i] = string(v)
