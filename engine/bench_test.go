@@ -3,6 +3,7 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -164,5 +165,27 @@ func BenchmarkDecideUnderWrites(b *testing.B) {
 			}
 		}
 		eng.Decide(ctx, qs[i%len(qs)])
+	}
+}
+
+// BenchmarkDecideCacheFull asks 15,000 distinct queries over 10,000 flows
+// of a decision cache of 8,192 entries: three asks in four go to a hot
+// quarter of them, the rest anywhere. A full cache makes room for a new
+// decision by dropping one entry, so the hot queries stay answered from
+// it.
+func BenchmarkDecideCacheFull(b *testing.B) {
+	eng := benchEngine(b, 10000, engine.WithDecisionCache(1<<13))
+	ctx := context.Background()
+	qs := synth.Queries(10000, 1<<15)
+	for _, q := range qs {
+		eng.Decide(ctx, q)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for b.Loop() {
+		k := r.IntN(len(qs))
+		if r.IntN(4) > 0 {
+			k = r.IntN(len(qs) / 4)
+		}
+		eng.Decide(ctx, qs[k])
 	}
 }

@@ -98,11 +98,15 @@ func (c *cache[K, V]) put(k K, v V) {
 		return
 	}
 	c.mu.Lock()
-	if len(c.m) >= c.max {
-		// Dropping everything keeps memory bounded without LRU
-		// bookkeeping on the hot path; the cache refills from the
-		// queries that recur.
-		clear(c.m)
+	if _, had := c.m[k]; !had && len(c.m) >= c.max {
+		// One entry out, the first a map's randomised iteration gives:
+		// memory stays bounded with no bookkeeping on the hot path, and
+		// the queries that recur stay (dropping everything made every
+		// one of them cold at once).
+		for old := range c.m {
+			delete(c.m, old)
+			break
+		}
 	}
 	c.m[k] = v
 	c.mu.Unlock()
