@@ -52,7 +52,8 @@ script_location(line) := object.union(facts.location, {"element": sprintf("%s/De
 # description: >-
 #   The people who hold only the user role on the audited flow: grantees, teams expanded to their members.
 run_only_users contains p if {
-	some grantee, _ in data.world.grants[flow.id]
+	some grantee, roles in data.world.grants[flow.id]
+	roles.user # only a user grant makes anyone run-only: skip the co-owners' teams
 	some p in _people(grantee)
 	data.padlock.roles.role(flow, p) == "user"
 }
