@@ -70,7 +70,14 @@ func (r *recorder) note(p storage.Path) {
 func (r *recorder) reads() Reads {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	return Reads{at: slices.Compact(slices.Sorted(slices.Values(r.at))), above: slices.Compact(slices.Sorted(slices.Values(r.above)))}
+	return Reads{at: distinct(r.at), above: distinct(r.above)}
+}
+
+// distinct is hashes sorted, each once, in a slice of its own size: an
+// answer may be kept long, and the paths above those read repeat (the
+// root, /world) once per read.
+func distinct(hashes []uint64) []uint64 {
+	return slices.Clone(slices.Compact(slices.Sorted(slices.Values(hashes))))
 }
 
 // recordingStore is the store the engine evaluates against: every read
