@@ -68,6 +68,29 @@ func (a *kept[T]) holds(e *Engine) bool {
 	return true
 }
 
+// CacheCounts counts how the decision cache answered: from a kept
+// decision (Hit), by evaluating one it did not keep (Miss), or by
+// evaluating again one a write had changed (Changed). The engines that
+// succeed one another in a server share one, so that its counts only
+// grow; nil counts nothing.
+type CacheCounts struct {
+	Hit, Miss, Changed atomic.Uint64
+}
+
+// count adds one answer: kept says whether the cache held the query,
+// holds whether what it held was still right.
+func (c *CacheCounts) count(kept, holds bool) {
+	switch {
+	case c == nil:
+	case holds:
+		c.Hit.Add(1)
+	case kept:
+		c.Changed.Add(1)
+	default:
+		c.Miss.Add(1)
+	}
+}
+
 // cache is a bounded map; nil (size 0) remembers nothing.
 type cache[K comparable, V any] struct {
 	mu  sync.RWMutex

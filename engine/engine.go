@@ -41,6 +41,7 @@ type Engine struct {
 	version   atomic.Uint64 // counts the world's changes, for the caches
 	changes   changes       // which paths each change replaced (ReadsChangedSince)
 	cacheSize int
+	counts    *CacheCounts
 	loader    *load.Loader
 	paths     pathQueries
 	progress  *progress.Meter
@@ -60,6 +61,7 @@ type config struct {
 	store       storage.Store
 	loadOpts    load.Options
 	cacheSize   int
+	counts      *CacheCounts
 	listWorkers int
 }
 
@@ -88,6 +90,9 @@ func WithStore(s storage.Store) Option { return func(c *config) { c.store = s } 
 // WithDecisionCache bounds the decision cache to size entries; 0 turns it
 // off, so that every query is evaluated by OPA.
 func WithDecisionCache(size int) Option { return func(c *config) { c.cacheSize = size } }
+
+// WithCacheCounts counts the decision cache's answers in c.
+func WithCacheCounts(c *CacheCounts) Option { return func(cfg *config) { cfg.counts = c } }
 
 // WithListWorkers evaluates a long list in at most n parts in parallel
 // (default GOMAXPROCS); 1 evaluates every list in one query.
@@ -148,7 +153,7 @@ func New(ctx context.Context, opts ...Option) (*Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("prepare %s: %w", DecisionQuery, err)
 	}
-	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, listWorkers: cfg.listWorkers, progress: cfg.loadOpts.Progress}
+	e := &Engine{validator: v, compiler: compiler, store: store, query: pq, loader: load.New(cfg.loadOpts), cacheSize: cfg.cacheSize, counts: cfg.counts, listWorkers: cfg.listWorkers, progress: cfg.loadOpts.Progress}
 	e.world.Store(&world.World{})
 	e.cache.Store(newWorldCaches(cfg.cacheSize))
 	e.parts = newParts(e, cfg.listWorkers-1) // the asker asks one part itself
@@ -398,11 +403,14 @@ func emptyObject(v any) bool {
 // may come from the cache and must be treated as read-only.
 func (e *Engine) Decide(ctx context.Context, q document.Query) Decision {
 	decisions := e.cache.Load().decisions
-	if a, ok := decisions.get(q); ok && a.holds(e) {
-		return a.value
-	}
 	if decisions == nil {
 		return e.eval(ctx, queryInput(q))
+	}
+	a, kept := decisions.get(q)
+	holds := kept && a.holds(e)
+	e.counts.count(kept, holds)
+	if holds {
+		return a.value
 	}
 	at := e.version.Load() // before the world is read: see keep
 	rctx, rec := recording(ctx)

@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,6 +23,9 @@ type metrics struct {
 	documents          *prometheus.GaugeVec
 	bundleActivations  prometheus.Counter
 	reloads            *prometheus.CounterVec
+	// cache counts the decision cache's answers, for every engine the
+	// server builds (engine.WithCacheCounts).
+	cache *engine.CacheCounts
 }
 
 func newMetrics() *metrics {
@@ -49,6 +53,14 @@ func newMetrics() *metrics {
 	}
 	m.reg.MustRegister(m.decisions, m.latency, m.validationFailures, m.documents, m.bundleActivations, m.reloads,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.cache = &engine.CacheCounts{}
+	for result, n := range map[string]*atomic.Uint64{"hit": &m.cache.Hit, "miss": &m.cache.Miss, "changed": &m.cache.Changed} {
+		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
+			Name:        "padlock_decision_cache_total",
+			Help:        "Decisions by how the decision cache answered: hit (kept), miss (not kept), changed (kept, but a write since changed what it read).",
+			ConstLabels: prometheus.Labels{"result": result},
+		}, func() float64 { return float64(n.Load()) }))
+	}
 	return m
 }
 

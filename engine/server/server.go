@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -139,7 +140,9 @@ const writeTimeout = 30 * time.Second
 // is an error: there is no last good world to fall back on.
 func New(ctx context.Context, cfg Config) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, log: cfg.Logger, metrics: newMetrics(), live: live.Build(nil), reports: newReportPages()}
+	m := newMetrics()
+	cfg.EngineOptions = append(slices.Clip(cfg.EngineOptions), engine.WithCacheCounts(m.cache))
+	s := &Server{cfg: cfg, log: cfg.Logger, metrics: m, live: live.Build(nil), reports: newReportPages()}
 	s.read = func(ctx context.Context) ([]validate.Typed, diag.List) { return s.readDocs(ctx, nil) }
 	s.health.Store(&healthState{Status: "ok"})
 	if cfg.Import != nil {

@@ -204,9 +204,26 @@ func TestToken(t *testing.T) {
 	}
 }
 
+// TestMetrics: the counters an operator reads, the decision cache's
+// among them: frank's run is evaluated (a miss), then kept (a hit); a
+// connection of his own that his run reads makes it asked again
+// (changed), one of erin's does not (a hit).
 func TestMetrics(t *testing.T) {
 	_, ts := newTestServer(t, Config{Docs: []string{exampleWorld}})
-	do(t, "POST", ts.URL+"/v1/decisions", `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`)
+	frank := `{"action":"run","principal":"user:frank@northwind.example","flow":"flow-invoice-sync"}`
+	connection := func(id, owner string) string {
+		return `{"kind":"Connection","id":"` + id + `","connector":"shared_sharepointonline","environment":"northwind-prod","owner":"` + owner + `","account":"a@northwind.example","status":"Connected"}`
+	}
+	do(t, "POST", ts.URL+"/v1/decisions", frank)
+	do(t, "POST", ts.URL+"/v1/decisions", frank)
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", connection("conn-frank-sp", "user:frank@northwind.example")); status != 200 {
+		t.Fatalf("PUT: %d %v", status, body)
+	}
+	do(t, "POST", ts.URL+"/v1/decisions", frank)
+	if status, body := do(t, "PUT", ts.URL+"/v1/documents", connection("conn-erin-sp", "user:erin@northwind.example")); status != 200 {
+		t.Fatalf("PUT: %d %v", status, body)
+	}
+	do(t, "POST", ts.URL+"/v1/decisions", frank)
 	do(t, "POST", ts.URL+"/v1/decisions", `{"action":"nope"}`)
 	resp, err := http.Get(ts.URL + "/metrics")
 	if err != nil {
@@ -215,10 +232,13 @@ func TestMetrics(t *testing.T) {
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	for _, want := range []string{
-		`padlock_decisions_total{action="run",outcome="allow"} 1`,
+		`padlock_decisions_total{action="run",outcome="allow"} 4`,
 		`padlock_validation_failures_total{source="query"} 1`,
 		`padlock_documents{kind="DesktopFlow"} 4`,
-		`padlock_decision_duration_seconds_count{action="run"} 1`,
+		`padlock_decision_duration_seconds_count{action="run"} 4`,
+		`padlock_decision_cache_total{result="miss"} 1`,
+		`padlock_decision_cache_total{result="hit"} 2`,
+		`padlock_decision_cache_total{result="changed"} 1`,
 	} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("metrics lack %s", want)
