@@ -257,21 +257,21 @@ func (e *Engine) PatchWorld(ctx context.Context, w *world.World, p world.Patch) 
 	// Only the ops that change a value, and of each only the paths whose
 	// values change: a team's write touches every member's teams, and a
 	// share's replaces all its flow's grants, of which one may differ.
-	var ops []world.Op
+	// Each op is compared with the store as the ops before it left it.
 	var paths [][]string
 	for _, op := range p.Ops {
-		if differ := differingPaths(ctx, e.store, txn, op.Path, op.Value); len(differ) > 0 {
-			ops = append(ops, op)
-			paths = append(paths, differ...)
+		differ := differingPaths(ctx, e.store, txn, op.Path, op.Value)
+		if len(differ) == 0 {
+			continue
 		}
-	}
-	e.changes.note(e.version.Load()+1, paths, false) // before the world: see changes
-	for _, op := range ops {
+		paths = append(paths, differ...)
 		if err := writeOp(ctx, e.store, txn, op); err != nil {
 			e.store.Abort(ctx, txn)
 			return fmt.Errorf("patch world at /world/%s: %w", strings.Join(op.Path, "/"), err)
 		}
 	}
+	// Before the commit makes the world visible: see changes.
+	e.changes.note(e.version.Load()+1, paths, false)
 	if err := e.store.Commit(ctx, txn); err != nil {
 		return fmt.Errorf("patch world: %w", err)
 	}
