@@ -2,8 +2,9 @@ package world
 
 // Patch is a change of the tree at data.world, path by path, as a write of
 // a few documents makes it: the engine writes it to OPA's store in one
-// transaction instead of replacing the whole tree; the engine's caches
-// ask again only the answers that read one of its paths.
+// transaction instead of replacing the whole tree, and its caches ask
+// again only the answers that read a path whose value an op changes
+// (DifferingPaths).
 type Patch struct {
 	// Ops set or remove the values at their paths, in order.
 	Ops []Op
