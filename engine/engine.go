@@ -1,7 +1,9 @@
 // Package engine ties padlock together: it compiles the Rego policies once
 // (strict, type-checked against the generated schemas), keeps the indexed
 // world in OPA's in-memory store, prepares the decision query once, and
-// answers queries. It fails closed: any error gives a deny with EVAL_ERROR.
+// answers queries, keeping each answer until a write changes a path of the
+// world it read (cache.go). It fails closed: any error gives a deny with
+// EVAL_ERROR.
 package engine
 
 import (
