@@ -284,6 +284,25 @@ func writeRounds(t target, pid int, qs []document.Query, clients int, duration t
 	if writeFails > 0 {
 		fmt.Printf("%d writes failed\n", writeFails)
 	}
+	fmt.Printf("decision cache over all rounds: %s\n", p.cacheCounts())
+}
+
+// cacheCounts reads how the sidecar's decision cache answered from its
+// metrics (padlock_decision_cache_total), as result=count pairs.
+func (p *prober) cacheCounts() string {
+	resp, err := http.Get(p.base + "/metrics")
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "padlock_decision_cache_total{result=\""); ok {
+			out = append(out, strings.Replace(rest, "\"} ", "=", 1))
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 func pct(lats []time.Duration, p float64) time.Duration {
