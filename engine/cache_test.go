@@ -16,11 +16,11 @@ import (
 )
 
 // TestAWriteAsksAgainOnlyWhatItReaches: a kept decision is asked again
-// after a write exactly when the write replaced a path of the world the
-// decision read: a grant reaches the decisions about its flow that read
-// it; a team, a connection and a role assignment reach the decisions of
-// the people whose teams, connections and roles they change, not
-// everyone's.
+// after a write exactly when the write changed the value at a path of the
+// world the decision read, whether the write is a reread or the documents
+// API's: a grant reaches the decisions about its flow that read it; a
+// team, a connection and a role assignment reach the decisions of the
+// people whose teams, connections and roles they change, not everyone's.
 func TestAWriteAsksAgainOnlyWhatItReaches(t *testing.T) {
 	ctx := context.Background()
 	const (
