@@ -10,7 +10,8 @@
 // With -writes R it measures padlock alone under writes instead: rounds of
 // the mix without writes alternate with rounds where a writer PUTs a
 // document R times a second through the documents API (-write-kind: a
-// Share of a probe flow, or a probe user's Connection), and it prints the
+// Share of a probe flow, a probe user's Connection, or the members of a
+// probe team), and it prints the
 // decision throughput of both, the writes' latency, the resident memory,
 // and the stale answers: decisions asked after a write was acknowledged
 // that do not reflect it (see writer.go).
@@ -55,14 +56,14 @@ func main() {
 		padlock  = flag.String("padlock", "", "padlock binary (default: go build ./cmd/padlock)")
 		opa      = flag.String("opa", "", "opa binary (default: go build github.com/open-policy-agent/opa)")
 		writes   = flag.Float64("writes", 0, "writes per second: measure padlock under writes instead of against OPA")
-		kind     = flag.String("write-kind", "share", "with -writes, what the writer writes: share (a Share of a probe flow) or connection (a probe user's Connection)")
+		kind     = flag.String("write-kind", "share", "with -writes, what the writer writes: share (a Share of a probe flow), connection (a probe user's Connection) or team (a probe team's members)")
 		probes   = flag.Int("probes", 1000, "flows the writer writes and the clients check, with -writes")
 		memLimit = flag.String("memory-limit", "", "GOMEMLIMIT for padlock (as padlock serve derives it from a container's limit), e.g. 900MiB")
 	)
 	flag.Parse()
 	probe, ok := probeKinds[*kind]
 	if !ok {
-		fmt.Fprintf(os.Stderr, "padlock-load: -write-kind %q: want share or connection\n", *kind)
+		fmt.Fprintf(os.Stderr, "padlock-load: -write-kind %q: want share, connection or team\n", *kind)
 		os.Exit(2)
 	}
 	if err := run(*flows, *clients, *duration, *rounds, *mix, *cache, *padlock, *opa, *writes, probe, *probes, *memLimit); err != nil {

@@ -96,8 +96,38 @@ func (connectionProbe) shows(d probeDecision, f document.DesktopFlow) bool {
 	return false
 }
 
+// teamProbe shares probe flow k with a team of its own (once) and flips
+// the membership of that flow's probe user: they hold the user role
+// exactly when they are a member. It reaches the decisions that read that
+// user's teams.
+type teamProbe struct{ connectionProbe }
+
+func (teamProbe) team(k int) document.Principal {
+	return document.Principal(fmt.Sprintf("team:probe-%d", k))
+}
+
+func (t teamProbe) setup(k int, f document.DesktopFlow) []any {
+	return []any{
+		t.doc(k, f, false),
+		document.Share{Kind: document.KindShare, Flow: f.ID, Grants: []document.Grant{{Principal: t.team(k), Role: document.RoleUser}}},
+	}
+}
+
+func (t teamProbe) doc(k int, _ document.DesktopFlow, on bool) any {
+	// Never empty: the member who stays is another user of the probe's.
+	members := []document.Principal{document.Principal(fmt.Sprintf("user:probe-%d-stays@example.com", k))}
+	if on {
+		members = append(members, t.principal(k))
+	}
+	return document.Team{Kind: document.KindTeam, ID: string(t.team(k)), Members: members}
+}
+
+func (teamProbe) shows(d probeDecision, _ document.DesktopFlow) bool {
+	return d.Role == document.RoleUser
+}
+
 // probeKinds are the -write-kind values.
-var probeKinds = map[string]probeKind{"share": shareProbe{}, "connection": connectionProbe{}}
+var probeKinds = map[string]probeKind{"share": shareProbe{}, "connection": connectionProbe{}, "team": teamProbe{}}
 
 // probeState is what the writer has acknowledged about one probe flow:
 // writes begun and acknowledged, and whether the last acknowledged write
