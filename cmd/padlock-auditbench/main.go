@@ -25,13 +25,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/padlock/padlock/cmd/internal/stats"
 	"github.com/padlock/padlock/engine/export/exporttest"
 )
 
@@ -279,18 +279,10 @@ func measure(ctx context.Context, name string, args []string, okExit int) (measu
 
 // median is the median of each figure on its own.
 func median(ms []measurement) measurement {
-	of := func(get func(measurement) int64) int64 {
-		s := make([]int64, len(ms))
-		for i, m := range ms {
-			s[i] = get(m)
-		}
-		slices.Sort(s)
-		return s[len(s)/2]
-	}
 	return measurement{
-		wall: time.Duration(of(func(m measurement) int64 { return int64(m.wall) })),
-		cpu:  time.Duration(of(func(m measurement) int64 { return int64(m.cpu) })),
-		rss:  of(func(m measurement) int64 { return m.rss }),
+		wall: stats.Median(ms, func(m measurement) time.Duration { return m.wall }),
+		cpu:  stats.Median(ms, func(m measurement) time.Duration { return m.cpu }),
+		rss:  stats.Median(ms, func(m measurement) int64 { return m.rss }),
 	}
 }
 

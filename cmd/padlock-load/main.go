@@ -32,12 +32,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/padlock/padlock/bundles"
+	"github.com/padlock/padlock/cmd/internal/stats"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/pack"
 	"github.com/padlock/padlock/engine/synth"
@@ -295,21 +295,14 @@ func load(t target, qs []document.Query, clients int, d time.Duration, p *prober
 	return result{target: t.name, requests: len(lats), fails: int(fails.Load()), rps: float64(len(lats)) / d.Seconds(), p50: pct(lats, 0.50), p99: pct(lats, 0.99), p999: pct(lats, 0.999)}
 }
 
+// median is the median of each figure on its own.
 func median(rs []result) result {
-	pick := func(f func(result) float64) float64 {
-		v := make([]float64, len(rs))
-		for i, r := range rs {
-			v[i] = f(r)
-		}
-		sort.Float64s(v)
-		return v[len(v)/2]
-	}
 	return result{
 		target: rs[0].target,
-		rps:    pick(func(r result) float64 { return r.rps }),
-		p50:    time.Duration(pick(func(r result) float64 { return float64(r.p50) })),
-		p99:    time.Duration(pick(func(r result) float64 { return float64(r.p99) })),
-		p999:   time.Duration(pick(func(r result) float64 { return float64(r.p999) })),
+		rps:    stats.Median(rs, func(r result) float64 { return r.rps }),
+		p50:    stats.Median(rs, func(r result) time.Duration { return r.p50 }),
+		p99:    stats.Median(rs, func(r result) time.Duration { return r.p99 }),
+		p999:   stats.Median(rs, func(r result) time.Duration { return r.p999 }),
 	}
 }
 

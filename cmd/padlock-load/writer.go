@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/padlock/padlock/cmd/internal/stats"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/world"
 )
@@ -305,7 +306,8 @@ func writeRounds(t target, pid int, qs []document.Query, clients int, duration t
 			r+1, q.rps, rate, b.rps, b.rps/q.rps, pct(lats, 0.5), len(lats), fails, rss>>20)
 	}
 	rss, peak := memory(pid)
-	mq, mb := medianOf(quiet), medianOf(busy)
+	same := func(v float64) float64 { return v }
+	mq, mb := stats.Median(quiet, same), stats.Median(busy, same)
 	fmt.Printf("\nmedians over %d rounds, %s each, %d clients:\n", rounds, duration, clients)
 	fmt.Printf("| writes/s | decisions/s | ratio | PUT p50 | p99 | stale answers / checked | RSS steady | RSS peak |\n| --- | --- | --- | --- | --- | --- | --- | --- |\n")
 	fmt.Printf("| 0 | %.0f | | | | | %d MiB | |\n", mq, rssStart>>20)
@@ -342,10 +344,4 @@ func pct(lats []time.Duration, p float64) time.Duration {
 	s := append([]time.Duration(nil), lats...)
 	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
 	return s[min(len(s)-1, int(p*float64(len(s))))].Round(10 * time.Microsecond)
-}
-
-func medianOf(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
 }
