@@ -71,9 +71,7 @@ func (shareProbe) doc(_ int, f document.DesktopFlow, on bool) any {
 // is on. It reaches the decisions that read that user's connections.
 type connectionProbe struct{}
 
-func (connectionProbe) principal(k int) document.Principal {
-	return document.Principal(fmt.Sprintf("user:probe-%d@example.com", k))
-}
+func (connectionProbe) principal(k int) document.Principal { return probeUser(k) }
 
 func (c connectionProbe) setup(k int, f document.DesktopFlow) []any {
 	return []any{document.Share{Kind: document.KindShare, Flow: f.ID, Grants: []document.Grant{{Principal: c.principal(k), Role: document.RoleUser}}}}
@@ -101,7 +99,9 @@ func (connectionProbe) shows(d probeDecision, f document.DesktopFlow) bool {
 // the membership of that flow's probe user: they hold the user role
 // exactly when they are a member. It reaches the decisions that read that
 // user's teams.
-type teamProbe struct{ connectionProbe }
+type teamProbe struct{}
+
+func (teamProbe) principal(k int) document.Principal { return probeUser(k) }
 
 func (teamProbe) team(k int) document.Principal {
 	return document.Principal(fmt.Sprintf("team:probe-%d", k))
@@ -125,6 +125,11 @@ func (t teamProbe) doc(k int, _ document.DesktopFlow, on bool) any {
 
 func (teamProbe) shows(d probeDecision, _ document.DesktopFlow) bool {
 	return d.Role == document.RoleUser
+}
+
+// probeUser is probe flow k's own user, for the probes that need one.
+func probeUser(k int) document.Principal {
+	return document.Principal(fmt.Sprintf("user:probe-%d@example.com", k))
 }
 
 // probeKinds are the -write-kind values.
