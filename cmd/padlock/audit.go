@@ -39,6 +39,7 @@ Example:
 			allowEmptyFlag(),
 			quietFlag(),
 			&cli.IntFlag{Name: "jobs", Aliases: []string{"j"}, Value: runtime.GOMAXPROCS(0), Usage: "read and audit this many inputs and flows at once; the output is the same for any"},
+			&cli.StringFlag{Name: "cache", Usage: "keep what each solution zip yields in `DIR`, so that the next audit of the same zip (same bytes, path, --environment and padlock binary) runs the rules without parsing it again; entries unused for 30 days are removed"},
 			&cli.Int64Flag{Name: "max-export-bytes", Value: export.DefaultLimits().MaxTotalBytes, Usage: "the most an export (a zip's entries together, or customizations.xml) may expand to, in `BYTES`; a zip entry compressed more than 200 times is refused as a zip bomb"},
 		},
 		Action: func(c *cli.Context) error {
@@ -56,11 +57,17 @@ Example:
 			if c.Int("jobs") < 1 {
 				return usageError("--jobs: want 1 or more, got %d", c.Int("jobs"))
 			}
+			var cache *export.Cache
+			if dir := c.String("cache"); dir != "" {
+				if cache, err = export.OpenCache(dir); err != nil {
+					return cli.Exit("padlock: --cache: "+err.Error(), exitUnusable)
+				}
+			}
 			eng, err := newEngine(c)
 			if err != nil {
 				return err
 			}
-			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c), Limits: limits(c), Jobs: c.Int("jobs")})
+			report, err := audit.Run(c.Context, eng, c.Args().Slice(), audit.Options{Environment: c.String("environment"), Docs: c.StringSlice("docs"), FailOn: failOn, Progress: meter(c), Limits: limits(c), Jobs: c.Int("jobs"), Cache: cache})
 			if err != nil {
 				return cli.Exit("padlock: "+err.Error(), exitUnusable)
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,6 +31,7 @@ func TestAuditCommand(t *testing.T) {
 		{"--jobs below 1", []string{"audit", "--jobs", "0", fx}, 2, "", "--jobs: want 1 or more"},
 		{"--jobs 1 reads as --jobs 4 does", []string{"audit", "-j", "1", "-e", "northwind-prod", "--docs", fx + "/docs", fx + "/pac-solution"}, 1, "PL001", ""},
 		{"no input", []string{"audit"}, 2, "", "at least one INPUT"},
+		{"a cache that cannot be made", []string{"audit", "--cache", "go.mod/cache", fx + "/solution.zip"}, 2, "", "--cache: cache go.mod/cache"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -38,6 +40,15 @@ func TestAuditCommand(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout: %.600s\nstderr: %s", code, tt.wantCode, out, errOut)
 			}
 		})
+	}
+	// --cache: the second audit of a zip reads it from the cache and says
+	// the same.
+	cache := t.TempDir()
+	args := []string{"audit", "--format", "sarif", "-e", "northwind-prod", "--docs", fx + "/docs", "--cache", cache, fx + "/solution.zip"}
+	cold, _, coldCode := exe(t, "../..", args...)
+	warm, errOut, warmCode := exe(t, "../..", args...)
+	if entries, _ := filepath.Glob(filepath.Join(cache, strings.Repeat("?", 64))); len(entries) != 1 || cold != warm || coldCode != 1 || warmCode != 1 || !strings.Contains(warm, "PL001") {
+		t.Errorf("--cache: %d entries, exit %d then %d, same output %v\nstderr: %s", len(entries), coldCode, warmCode, cold == warm, errOut)
 	}
 	out, _, _ := exe(t, "../..", "audit", "--format", "json", fx+"/pac-solution")
 	var rep struct {

@@ -42,6 +42,9 @@ type Options struct {
 	// FailOn is the rank (ParseSeverity) of the weakest failing severity.
 	FailOn int
 	Limits export.Limits
+	// Cache, when set, keeps what solution zips yield, for the next audit
+	// of the same zips (export.Cache).
+	Cache *export.Cache
 }
 
 // Report is the outcome of an audit.
@@ -121,7 +124,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		}
 	}
 	res := export.Read(inputs, export.Options{
-		Environment: o.Environment, Limits: o.Limits, Progress: o.Progress, Jobs: o.Jobs,
+		Environment: o.Environment, Limits: o.Limits, Progress: o.Progress, Jobs: o.Jobs, Cache: o.Cache,
 		Before: func(found *export.Result) {
 			docProbs = append(docProbs, a.setWorld(append(docs, found.Documents...))...)
 			docs = nil // the world has them now
@@ -132,6 +135,7 @@ func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*
 		return nil, a.err
 	}
 	rep.CloudFlows, rep.CloudFlowRuns = len(res.CloudFlows), res.CloudFlows
+	rep.Warnings = append(rep.Warnings, res.Warnings...)
 	rep.Problems = append(append(res.Problems, docProbs...), a.flowProblems()...)
 	if len(a.dups) > 0 { // two flows with one id: the world is not consistent
 		rep.Problems, a.invalid = append(rep.Problems, a.duplicates()...), true

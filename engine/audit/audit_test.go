@@ -13,6 +13,7 @@ import (
 	"github.com/padlock/padlock/engine"
 	"github.com/padlock/padlock/engine/audit"
 	"github.com/padlock/padlock/engine/document"
+	"github.com/padlock/padlock/engine/export"
 	"github.com/padlock/padlock/engine/export/exporttest"
 	"github.com/padlock/padlock/engine/progress"
 )
@@ -270,7 +271,8 @@ func TestRealExports(t *testing.T) {
 }
 
 // TestSameBytesForAnyJobs: flows are read and audited on several
-// goroutines, and every format writes the same bytes for any --jobs.
+// goroutines, and every format writes the same bytes for any --jobs,
+// with the solution zips parsed or (--cache) read from the cache.
 func TestSameBytesForAnyJobs(t *testing.T) {
 	gen, err := exporttest.Write(t.TempDir(), exporttest.Size{Flows: 150, PerSolution: 20, ScriptLines: 120, Environment: "northwind-prod"})
 	if err != nil {
@@ -293,13 +295,30 @@ func TestSameBytesForAnyJobs(t *testing.T) {
 			func(r *audit.Report) bool { return len(r.Problems) >= 6 }},
 	} {
 		outputs := map[string]string{}
-		for _, jobs := range []int{1, 2, 4, 16} {
-			rep, err := audit.Run(context.Background(), eng, tt.inputs, audit.Options{Environment: "northwind-prod", Docs: []string{gen.Docs, fixtures + "/docs"}, Jobs: jobs})
+		cacheDir := t.TempDir()
+		for _, run := range []struct {
+			jobs  int
+			cache bool
+		}{{1, false}, {2, false}, {4, false}, {16, false}, {1, true}, {4, true}, {2, true}} {
+			jobs := run.jobs
+			var cache *export.Cache
+			if run.cache {
+				if cache, err = export.OpenCache(cacheDir); err != nil {
+					t.Fatal(err)
+				}
+			}
+			rep, err := audit.Run(context.Background(), eng, tt.inputs, audit.Options{Environment: "northwind-prod", Docs: []string{gen.Docs, fixtures + "/docs"}, Jobs: jobs, Cache: cache})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !tt.check(rep) {
 				t.Fatalf("%s, --jobs %d: %d flows, %d findings, %d problems: not what the inputs hold", tt.name, jobs, rep.Flows, rep.Findings.Len(), len(rep.Problems))
+			}
+			if run.cache {
+				first := jobs == 1
+				if hits, misses := cache.Stats(); first && (hits != 0 || misses == 0) || !first && (hits == 0 || misses != 0) {
+					t.Errorf("%s, --jobs %d --cache: %d hits, %d misses: want only misses the first time, only hits after", tt.name, jobs, hits, misses)
+				}
 			}
 			for _, format := range []string{"json", "sarif", "junit", "text"} {
 				r, _ := audit.ReporterFor(format)
@@ -308,7 +327,7 @@ func TestSameBytesForAnyJobs(t *testing.T) {
 					t.Fatal(err)
 				}
 				if first, ok := outputs[format]; ok && first != buf.String() {
-					t.Errorf("%s: --jobs %d writes other %s than --jobs 1", tt.name, jobs, format)
+					t.Errorf("%s: --jobs %d (cache: %v) writes other %s than --jobs 1", tt.name, jobs, run.cache, format)
 				}
 				outputs[format] = buf.String()
 			}

@@ -52,6 +52,9 @@ type Result struct {
 	// Documents are padlock documents found among the inputs.
 	Documents []load.Doc
 	Problems  diag.List
+	// Warnings are entries the cache could not store: the reading was
+	// whole, the next one will parse those solutions again.
+	Warnings diag.List
 }
 
 // Options tune reading.
@@ -76,6 +79,9 @@ type Options struct {
 	// documents there before the first flow reaches Flow. The flows of
 	// those inputs reach Flow after Before returns.
 	Before func(*Result)
+	// Cache, when set, gives the solution zips read before, unchanged,
+	// without parsing them, and keeps those read now.
+	Cache *Cache
 }
 
 // Read reads every input: files and folders, folders recursively. The
@@ -144,6 +150,7 @@ func readUnits(units []unit, readers []*reader, o Options, pool *pool, solutions
 				r := &reader{opts: o, unit: i, pool: pool}
 				units[i].read(r)
 				r.wg.Wait()
+				r.storeInCache()
 				if units[i].solution {
 					o.Progress.Add("solutions read", 1)
 				}
@@ -168,6 +175,7 @@ func merge(readers []*reader, partial bool) *Result {
 	for _, r := range readers {
 		for _, s := range slotsOf(r) {
 			res.Problems = append(res.Problems, s.problems...)
+			res.Warnings = append(res.Warnings, s.warnings...)
 			res.Documents = append(res.Documents, s.docs...)
 			if s.cloud != nil {
 				res.CloudFlows = append(res.CloudFlows, *s.cloud)
@@ -226,14 +234,22 @@ type reader struct {
 	pool *pool
 	out  []*slot
 	wg   sync.WaitGroup // the unit's flows being parsed
+
+	// cacheKey is the unit's entry in Options.Cache, set while the unit
+	// is parsed to be stored; a flow that would not decode to itself
+	// makes the unit uncacheable.
+	cacheKey, cachePath string
+	uncacheable         atomic.Bool
 }
 
 // slot is one thing a unit yields, in its place.
 type slot struct {
 	problems diag.List
+	warnings diag.List
 	docs     []load.Doc
 	cloud    *document.AuditCloudFlow
 	flow     *Flow
+	cached   []byte // the flow as the cache keeps it, while cacheKey is set
 }
 
 func (r *reader) problem(file string, line int, format string, args ...any) {
@@ -258,6 +274,12 @@ func (r *reader) flow(parse func() (*Flow, diag.List)) {
 			return
 		}
 		s.flow.Order = order
+		if r.cacheKey != "" {
+			var ok bool
+			if s.cached, ok = encodeFlow(s.flow); !ok {
+				r.uncacheable.Store(true)
+			}
+		}
 		r.opts.Progress.Add("desktop flows read", 1)
 		if r.opts.Flow != nil {
 			r.opts.Flow(*s.flow)
@@ -314,6 +336,9 @@ func (r *reader) file(p string, explicit bool) {
 		data, err := r.read(p)
 		if err != nil {
 			r.problem(p, 0, "%v", err)
+			return
+		}
+		if r.fromCache(p, data) {
 			return
 		}
 		fsys, err := openZip(data, r.opts.Limits)
@@ -398,4 +423,49 @@ func NormalizeID(id string) string {
 // cleanName drops the zero-width spaces real exports carry in names.
 func cleanName(s string) string {
 	return strings.TrimSpace(strings.NewReplacer("\u200b", "", "\ufeff", "").Replace(s))
+}
+
+// fromCache replays a zip's entry in the cache, or, on a miss, sets the
+// reader to store one once the zip is parsed.
+func (r *reader) fromCache(p string, data []byte) bool {
+	c := r.opts.Cache
+	if c == nil {
+		return false
+	}
+	key := c.key(p, data, r.opts)
+	slots, ok := c.load(key)
+	if !ok {
+		c.misses.Add(1)
+		r.cacheKey, r.cachePath = key, p
+		return false
+	}
+	c.hits.Add(1)
+	for _, s := range slots {
+		if f, probs := s.flow, s.problems; f != nil {
+			r.flow(func() (*Flow, diag.List) { return f, probs })
+			continue
+		}
+		r.out = append(r.out, s)
+	}
+	return true
+}
+
+// storeInCache stores what the unit yielded, once its flows are parsed.
+func (r *reader) storeInCache() {
+	if r.cacheKey == "" || r.uncacheable.Load() {
+		return
+	}
+	slots := make([]cachedSlot, len(r.out))
+	for i, s := range r.out {
+		if len(s.docs) > 0 { // a zip yields no documents: one that did is not cached
+			return
+		}
+		slots[i] = cachedSlot{Problems: s.problems, Cloud: s.cloud, Flow: s.cached}
+		s.cached = nil
+	}
+	if err := r.opts.Cache.store(r.cacheKey, slots); err != nil {
+		r.out = append(r.out, &slot{warnings: diag.List{{Severity: diag.Warning, File: r.opts.Cache.dir, Document: -1,
+			Message: fmt.Sprintf("the cache could not keep what %s yielded (it will be parsed again): %v", r.cachePath, err)}}})
+	}
+	r.cacheKey = ""
 }
