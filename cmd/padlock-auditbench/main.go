@@ -137,11 +137,8 @@ func run(ctx context.Context, c config) error {
 			return fmt.Errorf("generate and check %d flows: %v", n, err)
 		}
 		os.Stdout.Write(out) // what the check found
-		rows[i] = row{flows: n, layout: exporttest.LayoutOf(dir), cache: filepath.Join(work, fmt.Sprintf("cache-%d", n))}
+		rows[i] = row{flows: n, layout: exporttest.LayoutOf(dir), cache: cacheDir(dir)}
 		rows[i].zipBytes = dirSize(rows[i].layout.Zips)
-		if err := cachedAgrees(ctx, padlock, rows[i].padArgs(c, rows[i].layout.Zips), rows[i].cache); err != nil {
-			return fmt.Errorf("%d flows: %w", n, err)
-		}
 	}
 	for round := range c.runs {
 		fmt.Fprintf(os.Stderr, "padlock-auditbench: round %d of %d\n", round+1, c.runs)
@@ -221,9 +218,16 @@ func prepare(ctx context.Context, c config, dir, padlock string) error {
 	if err := agree(ctx, padlock, r.padArgs(c, r.layout.Unzipped), c.conftest, r.confArgs(policy)); err != nil {
 		return fmt.Errorf("%d flows: %w", r.flows, err)
 	}
-	fmt.Fprintf(os.Stderr, "padlock-auditbench: %d flows generated; padlock and conftest agree\n", r.flows)
+	if err := cachedAgrees(ctx, padlock, r.padArgs(c, r.layout.Zips), cacheDir(dir)); err != nil {
+		return fmt.Errorf("%d flows: %w", r.flows, err)
+	}
+	fmt.Fprintf(os.Stderr, "padlock-auditbench: %d flows generated; padlock and conftest agree, and so do padlock with and without --cache\n", r.flows)
 	return nil
 }
+
+// cacheDir is the --cache folder of the flows generated into dir, filled
+// when they are checked.
+func cacheDir(dir string) string { return filepath.Join(dir, "padlock-cache") }
 
 // conftestPolicy is the folder of the rules conftest is given.
 func conftestPolicy() (string, error) {
@@ -243,7 +247,7 @@ type row struct {
 	flows                           int
 	layout                          exporttest.Layout
 	zipBytes                        int64
-	cache                           string // the --cache folder, filled before the rounds
+	cache                           string // the --cache folder, filled by prepare
 	zip, unzipped, cached, conftest []measurement
 }
 

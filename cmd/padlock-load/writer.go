@@ -13,6 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/padlock/padlock/cmd/internal/stats"
 	"github.com/padlock/padlock/engine/document"
 	"github.com/padlock/padlock/engine/world"
@@ -332,11 +335,17 @@ func (p *prober) cacheCounts() string {
 		return err.Error()
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	parser := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return "metrics: " + err.Error()
+	}
 	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(line, "padlock_decision_cache_total{result=\""); ok {
-			out = append(out, strings.Replace(rest, "\"} ", "=", 1))
+	for _, m := range families["padlock_decision_cache_total"].GetMetric() {
+		for _, l := range m.GetLabel() {
+			if l.GetName() == "result" {
+				out = append(out, fmt.Sprintf("%s=%.0f", l.GetValue(), m.GetCounter().GetValue()))
+			}
 		}
 	}
 	return strings.Join(out, " ")

@@ -94,7 +94,7 @@ func executableDigest() (string, error) {
 // key names the entry of a zip read from path with these options.
 func (c *Cache) key(path string, data []byte, o Options) string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00%+v\x00", cacheFormat, c.build, path, o.Environment, o.Limits)
+	fmt.Fprintf(h, "%q %q %q %q %+v\n", cacheFormat, c.build, path, o.Environment, o.Limits) // quoted: no two keys read alike
 	h.Write(data)
 	return hex.EncodeToString(h.Sum(nil))
 }
