@@ -15,7 +15,7 @@ findings contains finding(rego.metadata.rule(), {
 	"reference": ref,
 	"message": sprintf("shared flow %q cannot be started from a cloud flow: connection reference %q is not embedded", [flow.name, ref]),
 }) if {
-	some ref in flows.not_embedded(flow)
+	some ref in _not_embedded
 }
 
 # METADATA
@@ -27,7 +27,7 @@ findings contains finding(rego.metadata.rule(), {
 #   severity: warning
 #   domain_rule: "5"
 findings contains finding(rego.metadata.rule(), {"message": sprintf("flow %q has cloud connector actions and is stored in v1: re-save it in v2 before a cloud flow starts it", [flow.name])}) if {
-	flows.needs_v2(flow)
+	_needs_v2
 }
 
 # METADATA
@@ -64,8 +64,15 @@ findings contains finding(rego.metadata.rule(), {
 # title: Blockers
 # description: >-
 #   Why a cloud flow cannot start the audited flow, if anything: it is stored in v1, or shared with references that are not embedded. The cloud flow rule (padlock.audit.cloud) joins cloud flows to the blockers of the flows they start.
-blockers contains "it is stored in v1" if flows.needs_v2(flow)
+blockers contains "it is stored in v1" if _needs_v2
 
 blockers contains sprintf("connection reference %q is not embedded", [ref]) if {
-	some ref in flows.not_embedded(flow)
+	some ref in _not_embedded
 }
+
+# A finding and the blockers ask both of the flow: as rules, not calls,
+# they are worked out once per flow (OPA keeps a rule's value within a
+# query, not a function's).
+_not_embedded := flows.not_embedded(flow)
+
+_needs_v2 if flows.needs_v2(flow)
