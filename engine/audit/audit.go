@@ -102,9 +102,14 @@ func (r *Report) AtLeast(min int) int { return r.Findings.AtLeast(min) }
 // (data.padlock.audit.cloud). The report is the same for any Jobs.
 func Run(ctx context.Context, eng *engine.Engine, inputs []string, o Options) (*Report, error) {
 	defer o.Progress.Done()
-	// The status line reads: solutions read, flows read, flows audited,
-	// and the rate of the last.
-	o.Progress.Track("solutions read", "desktop flows read", "desktop flows audited")
+	// The status line reads: solutions read (and of those, with --cache,
+	// read from the cache), flows read, flows audited, and the rate of the
+	// last.
+	quantities := []string{"solutions read"}
+	if o.Cache != nil {
+		quantities = append(quantities, "solutions from cache")
+	}
+	o.Progress.Track(append(quantities, "desktop flows read", "desktop flows audited")...)
 	pq, err := eng.Prepare(ctx, flowQuery)
 	if err != nil {
 		return nil, err

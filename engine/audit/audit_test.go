@@ -423,6 +423,21 @@ func TestProgress(t *testing.T) {
 	if !strings.Contains(out.String(), "padlock: 3 solutions read, 60 desktop flows read, 60 desktop flows audited") {
 		t.Errorf("progress: %q", out.String())
 	}
+	// With --cache, the second audit says the solutions came from it.
+	dir := t.TempDir()
+	for _, want := range []string{"3 solutions read, 0 solutions from cache, 60", "3 solutions read, 3 solutions from cache, 60"} {
+		cache, err := export.OpenCache(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Reset()
+		if _, err := audit.Run(context.Background(), eng, []string{gen.Zips}, audit.Options{Environment: "env-prod", Progress: progress.New(&out, 0), Cache: cache}); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress with --cache: %q, want %q", out.String(), want)
+		}
+	}
 }
 
 // TestJSONIsEncodingJSONs: the JSON report, written a finding at a time,

@@ -440,6 +440,7 @@ func (r *reader) fromCache(p string, data []byte) bool {
 		return false
 	}
 	c.hits.Add(1)
+	r.opts.Progress.Add("solutions from cache", 1)
 	for _, s := range slots {
 		if f, probs := s.flow, s.problems; f != nil {
 			r.flow(func() (*Flow, diag.List) { return f, probs })
