@@ -1,6 +1,7 @@
 package export
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -220,6 +221,24 @@ func TestCacheStoreFailureIsAWarning(t *testing.T) {
 	}
 	if len(got.Warnings) != 4 || !strings.Contains(got.Warnings[0].Message, "solution-0000.zip") {
 		t.Errorf("want a warning naming each zip, got %v", got.Warnings)
+	}
+}
+
+// TestUnusableCache: a cache that cannot tell which parser made its
+// entries is not used, and says so once.
+func TestUnusableCache(t *testing.T) {
+	inputs := cacheInputs(t)[:1]
+	dir := t.TempDir()
+	Read(inputs, Options{Environment: "northwind-prod", Cache: openCache(t, dir)})
+	c := openCache(t, dir)
+	c.build = func() (string, error) { return "", errors.New("no executable") }
+	got := Read(inputs, Options{Environment: "northwind-prod", Cache: c})
+	want := Read(inputs, Options{Environment: "northwind-prod"})
+	if hits, misses := c.Stats(); hits != 0 || misses != 0 || !reflect.DeepEqual(got.Flows, want.Flows) {
+		t.Errorf("%d hits, %d misses; flows as parsed: %v", hits, misses, reflect.DeepEqual(got.Flows, want.Flows))
+	}
+	if len(got.Warnings) != 1 || !strings.Contains(got.Warnings[0].Message, "no executable") {
+		t.Errorf("want one warning, got %v", got.Warnings)
 	}
 }
 

@@ -124,7 +124,13 @@ func Read(paths []string, o Options) *Result {
 	}
 	readUnits(units, readers, o, pool, true)
 	pool.close()
-	return merge(readers, false)
+	res := merge(readers, false)
+	if o.Cache != nil {
+		if err := o.Cache.unusable(); err != nil {
+			res.Warnings = append(res.Warnings, diag.Problem{Severity: diag.Warning, File: o.Cache.dir, Document: -1, Message: "the cache was not used: " + err.Error()})
+		}
+	}
+	return res
 }
 
 // unit is one input to read: a solution (a zip or a folder), or a file.
@@ -432,7 +438,10 @@ func (r *reader) fromCache(p string, data []byte) bool {
 	if c == nil {
 		return false
 	}
-	key := c.key(p, data, r.opts)
+	key, ok := c.key(p, data, r.opts)
+	if !ok { // Read warns once
+		return false
+	}
 	slots, ok := c.load(key)
 	if !ok {
 		c.misses.Add(1)
