@@ -29,7 +29,8 @@ hold no flow at all (unless --allow-empty).
 
 Example:
    padlock audit --environment contoso-prod ../shared/real-exports
-   padlock audit --docs shares/ --format sarif --fail-on warning solution.zip > padlock.sarif`,
+   padlock audit --docs shares/ --format sarif --fail-on warning solution.zip > padlock.sarif
+   padlock audit --docs tenant-dump/ --cache /var/cache/padlock exports/ > nightly.txt   # unchanged zips are not parsed again`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "environment", Aliases: []string{"e"}, Value: "default", Usage: "the environment the solution is or will be imported into"},
 			docsFlag(),
