@@ -335,6 +335,51 @@ func TestSameBytesForAnyJobs(t *testing.T) {
 	}
 }
 
+// TestCacheAuditsTonightsDocuments: the nightly case. The zips come
+// from the cache, the documents do not: an audit with other --docs reads
+// the cache and gives the findings those documents make, as an audit
+// without the cache does.
+func TestCacheAuditsTonightsDocuments(t *testing.T) {
+	gen, err := exporttest.Write(t.TempDir(), exporttest.Size{Flows: 40, PerSolution: 20, ScriptLines: 60, Environment: "env-prod"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng, err := engine.New(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	auditWith := func(cached bool, docs ...string) (string, int64) {
+		t.Helper()
+		var cache *export.Cache
+		if cached {
+			if cache, err = export.OpenCache(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := audit.Run(context.Background(), eng, []string{gen.Zips}, audit.Options{Environment: "env-prod", Docs: docs, Cache: cache})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		r, _ := audit.ReporterFor("json")
+		if err := r.Report(&buf, rep); err != nil {
+			t.Fatal(err)
+		}
+		var hits int64
+		if cached {
+			hits, _ = cache.Stats()
+		}
+		return buf.String(), hits
+	}
+	lastNight, _ := auditWith(true) // no shares known: fills the cache
+	tonight, hits := auditWith(true, gen.Docs)
+	want, _ := auditWith(false, gen.Docs)
+	if hits != 2 || tonight != want || tonight == lastNight || !strings.Contains(tonight, "PL001") {
+		t.Errorf("%d hits; tonight's audit as without the cache: %v; unlike last night's: %v", hits, tonight == want, tonight != lastNight)
+	}
+}
+
 // TestStreamingAgreesWithSingleInputs: exports audited together, streamed
 // flow by flow on every core, give each export's findings as auditing it
 // alone does, and nothing else. (No --docs: shares name flows of one
