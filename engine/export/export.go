@@ -465,12 +465,12 @@ func (r *reader) storeInCache() {
 	if r.cacheKey == "" || r.uncacheable.Load() {
 		return
 	}
-	slots := make([]cachedSlot, len(r.out))
+	slots := make([]storedSlot, len(r.out))
 	for i, s := range r.out {
 		if len(s.docs) > 0 { // a zip yields no documents: one that did is not cached
 			return
 		}
-		slots[i] = cachedSlot{Problems: s.problems, Cloud: s.cloud, Flow: s.cached}
+		slots[i] = storedSlot{Problems: s.problems, Cloud: s.cloud, Flow: s.cached}
 		s.cached = nil
 	}
 	if err := r.opts.Cache.store(r.cacheKey, slots); err != nil {
